@@ -1,0 +1,48 @@
+@_spi(DisableValidityCheck) import X509
+import Synchronization
+
+/// Finds a path from the leaf to a trusted root with swift-certificates' verifier (signatures, basic
+/// constraints, name constraints, critical extensions). Validity dates are checked separately so that an
+/// expired certificate is reported as `expired`, not as a broken chain.
+enum ChainVerification {
+    static func check(_ report: inout InspectionReport, certificates: [ParsedCertificate], options: InspectionOptions) async {
+        guard let leaf = report.leaf else { return }
+        guard let leafX509 = leaf.x509 else {
+            // The key or signature type is one swift-certificates cannot verify; CertificateChecks names why.
+            if case .success(let key) = leaf.publicKey, case .rsa(let bits) = key.algorithm, bits < 2048 { return }
+            if case .failure = leaf.publicKey { return }
+            report.error(.invalidChain, "the certificate \(leaf.subject) uses a structure or signature the verifier cannot check, so its chain cannot be proven")
+            return
+        }
+        let roots = (certificates.filter(\.isSelfIssued) + options.trustedRoots).compactMap(\.x509)
+        let intermediates = certificates.filter { !$0.isSelfIssued && $0 != leaf }.compactMap(\.x509)
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+            RFC5280Policy.withValidityCheckDisabled()
+        }
+        let diagnostics = Mutex<[String]>([])
+        let result = await verifier.validate(leaf: leafX509, intermediates: CertificateStore(intermediates)) { diagnostic in
+            diagnostics.withLock { $0.append(String(describing: diagnostic)) }
+        }
+        switch result {
+        case .validCertificate(let path):
+            let fromFiles = report.chain.count
+            report.chain = path.map { certificate in
+                certificates.first(where: { $0.x509 == certificate }) ?? options.trustedRoots.first(where: { $0.x509 == certificate })
+            }.compactMap { $0 }
+            report.certificatesFromFiles = min(fromFiles, report.chain.filter { certificates.contains($0) }.count)
+            if let root = report.chain.last, !certificates.contains(root) {
+                report.warning(.rootNotIncluded, "the root \(root.subject) is not in the files; it was found in the trust store. Devices must already trust it, or give its file so Rollover can distribute it")
+            }
+        case .couldNotValidate(let failures):
+            let seen = diagnostics.withLock { $0 }
+            if let failure = failures.first {
+                report.error(.invalidChain, "the chain to \(failure.chain.last?.subject.description ?? "the root") breaks the X.509 rules: \(failure.policyFailureReason)")
+            } else if seen.contains(where: { $0.contains("has not signed") || $0.contains("HasNotSigned") }) {
+                report.error(.invalidChain, "an issuer's signature on the certificate chain does not verify: a certificate in the chain is damaged or was replaced")
+            } else {
+                let top = report.chain.last.map { "\($0.issuer)" } ?? "its issuer"
+                report.error(.incompleteChain, "no path from the certificate to a trusted root: the issuer \(top) is missing. Add the intermediate and root certificates (a bundle from the CA), or --trust the root")
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// What an inspection checks against: connection addresses, extra trust, the time, the validity limit.
+public struct InspectionOptions: Sendable {
+    /// Connection addresses (DNS names or IPs) devices use; each must be in the subjectAltName.
+    public var addresses: [String] = []
+    /// Roots that count as trusted besides the self-signed ones in the files (`--trust`, the system store).
+    public var trustedRoots: [ParsedCertificate] = []
+    /// The instant the checks are made for (`--at`); now by default.
+    public var at: Date = Date()
+    /// The longest validity accepted for the leaf (397 days, the CA/Browser Forum limit, by default).
+    public var maxValidityDays: Int = 397
+    /// Days left under which the leaf gets an `expires-soon` warning.
+    public var expiresSoonDays: Int = 30
+
+    public init() {}
+}

@@ -1,0 +1,33 @@
+/// The human form of a report: one screen, the certificate first, then each problem with what to do.
+extension InspectionReport {
+    public func text() -> String {
+        var lines: [String] = []
+        if let leaf {
+            let json = InspectionReportJSON(self).certificate
+            lines.append("Certificate  \(leaf.subject)")
+            lines.append("  Names      \(json?.sans.joined(separator: ", ").nonEmpty ?? "(no subjectAltName)")")
+            lines.append("  Issuer     \(leaf.issuer)")
+            lines.append("  Valid      \(json?.notBefore ?? "") → \(json?.notAfter ?? "")")
+            lines.append("  Key        \(leaf.keyAlgorithm?.description ?? "unreadable")\(key == nil ? " (no private key)" : " (private key found)")")
+            lines.append("  Signature  \(json?.signatureAlgorithm ?? "")")
+            lines.append("  SHA-256    \(leaf.sha256Fingerprint)")
+            lines.append("Chain")
+            for (index, certificate) in chain.enumerated() {
+                let source = index < certificatesFromFiles ? "" : "  (from the trust store)"
+                lines.append("  \(index). \(certificate.subject)\(source)")
+            }
+        }
+        if errors.isEmpty {
+            lines.append(warnings.isEmpty ? "OK: the certificate can be imported." : "OK with warnings: the certificate can be imported.")
+        } else {
+            lines.append("Cannot be imported: \(errors.count) problem\(errors.count == 1 ? "" : "s").")
+        }
+        for problem in errors { lines.append("  error   [\(problem.code.rawValue)] \(problem.message)") }
+        for problem in warnings { lines.append("  warning [\(problem.code.rawValue)] \(problem.message)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

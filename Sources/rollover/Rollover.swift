@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Rollover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollover",
+        abstract: "Manages the TLS certificate of a device-management server so that no device is lost when it changes.",
+        subcommands: [Inspect.self]
+    )
+
+    /// Exit status 2 for every usage error (ArgumentParser's own is 64), as the commands document.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as UsageFailure {
+            FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
