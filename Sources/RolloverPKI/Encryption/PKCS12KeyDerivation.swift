@@ -24,8 +24,7 @@ enum PKCS12KeyDerivation {
         var i = repeated(salt, toMultipleOf: v) + repeated(password, toMultipleOf: v)
         var output: [UInt8] = []
         while output.count < length {
-            var a = hash.digest(d + i)
-            for _ in 1..<iterations { a = hash.digest(a) }
+            let a = hash.iteratedDigest(d + i, iterations: iterations)
             output += a
             guard output.count < length else { break }
             let b = repeated(a, toLength: v)
@@ -79,6 +78,24 @@ enum PKCS12Digest: Sendable {
         case .sha384: Array(SHA384.hash(data: data))
         case .sha512: Array(SHA512.hash(data: data))
         }
+    }
+
+    /// H^n(data). The loop hashes digest to digest without arrays: Firefox asks for 600,000 rounds per key.
+    func iteratedDigest(_ data: [UInt8], iterations: Int) -> [UInt8] {
+        switch self {
+        case .sha1: Self.iterate(Insecure.SHA1.self, data, iterations)
+        case .sha256: Self.iterate(SHA256.self, data, iterations)
+        case .sha384: Self.iterate(SHA384.self, data, iterations)
+        case .sha512: Self.iterate(SHA512.self, data, iterations)
+        }
+    }
+
+    private static func iterate<H: HashFunction>(_: H.Type, _ data: [UInt8], _ iterations: Int) -> [UInt8] {
+        var digest = H.hash(data: data)
+        for _ in 1..<max(iterations, 1) {
+            digest = digest.withUnsafeBytes { H.hash(data: $0) }
+        }
+        return Array(digest)
     }
 
     func hmac(key: [UInt8], data: [UInt8]) -> [UInt8] {

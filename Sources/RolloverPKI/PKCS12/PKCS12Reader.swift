@@ -22,9 +22,10 @@ enum PKCS12Reader {
         guard let fields = try? node.sequence(""), fields.count == 2 || fields.count == 3,
             fields[0].identifier == .integer,
             let contentInfo = try? fields[1].sequence(""), let type = contentInfo.first,
-            type.identifier == .objectIdentifier
+            let oid = try? ASN1ObjectIdentifier(derEncoded: type)
         else { return false }
-        return true
+        // A PKCS#8 key has the same outline; the PKCS#7 content type (1.2.840.113549.1.7.x) tells them apart.
+        return oid == OID.pkcs7Data || oid == OID.pkcs7SignedData
     }
 
     static func read(_ node: ASN1Node, password: Password?) throws(ReadFailure) -> PKCS12Contents {
