@@ -205,3 +205,18 @@ private enum ConformanceCorpus {
         FileReader.read(Array(try Data(contentsOf: url)), name: url.lastPathComponent, password: nil)
     }
 }
+
+// TEMPORARY PROBE
+@Test func zzProbeExpiredPath() async throws {
+    struct L: Decodable { struct T: Decodable { var id: String; var trusted_certs: [String]; var untrusted_intermediates: [String]; var peer_certificate: String }; var testcases: [T] }
+    let l = try JSONDecoder().decode(L.self, from: Data(contentsOf: URL(fileURLWithPath: "/work/shared/corpus/limbo/limbo.json")))
+    let t = l.testcases.first { $0.id == "pathological::multiple-chains-expired-intermediate" }!
+    for order in [t.untrusted_intermediates, t.untrusted_intermediates.reversed()] {
+        var options = InspectionOptions()
+        options.trustedRoots = t.trusted_certs.flatMap { FileReader.read(Array($0.utf8), name: "t", password: nil).certificates }
+        options.addresses = ["example.com"]; options.maxValidityDays = 1_000_000
+        let files = [FileReader.read(Array(t.peer_certificate.utf8), name: "p", password: nil)] + order.map { FileReader.read(Array($0.utf8), name: "i", password: nil) }
+        let report = await Inspector.inspect(files, options: options)
+        print("PROBE \(report.errors.map(\.code.rawValue)) chain \(report.chain.map { "\($0.subject) until \($0.notAfter)" })")
+    }
+}

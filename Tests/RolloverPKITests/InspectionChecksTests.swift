@@ -45,6 +45,14 @@ struct InspectionChecksTests {
         #expect(report.errors.count == 2)
     }
 
+    @Test("PEM blocks glued on one line by cat are still read apart")
+    func gluedBlocks() async throws {
+        let leaf = try pki.leaf()
+        let report = await TestPKI.inspect([leaf.pem + pki.intermediate.pem + pki.root.pem, leaf.keyPEM])
+        #expect(report.ok, "\(report.errors)")
+        #expect(report.chain.count == 3)
+    }
+
     @Test("a wildcard matches one label and no more")
     func wildcardMatchesOneLabel() async throws {
         let leaf = try pki.leaf(dnsNames: ["*.example.com"], ipAddresses: [])

@@ -24,7 +24,8 @@ enum PEMScanner {
     static func blocks(in bytes: [UInt8]) -> [Result<PEMBlock, ReadFailure>] {
         var body = bytes
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
-        let text = String(decoding: body, as: UTF8.self)
+        // `cat a.crt b.crt` of files without a final newline glues END and BEGIN on one line.
+        let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "----------BEGIN ", with: "-----\n-----BEGIN ")
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map { $0.trimmingCharacters(in: .whitespaces) }
 
