@@ -5,7 +5,7 @@ extension InspectionReport {
         if let leaf {
             let json = InspectionReportJSON(self).certificate
             lines.append("Certificate  \(leaf.subject)")
-            lines.append("  Names      \(json?.sans.joined(separator: ", ").nonEmpty ?? "(no subjectAltName)")")
+            lines.append("  Names      \(Self.shortList(json?.sans ?? []) ?? "(no subjectAltName)")")
             lines.append("  Issuer     \(leaf.issuer)")
             lines.append("  Valid      \(json?.notBefore ?? "") → \(json?.notAfter ?? "")")
             lines.append("  Key        \(leaf.keyAlgorithm?.description ?? "unreadable")\(key == nil ? " (no private key)" : " (private key found)")")
@@ -28,6 +28,11 @@ extension InspectionReport {
     }
 }
 
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
+extension InspectionReport {
+    /// Public certificates carry dozens of names; one screen shows the first few and a count.
+    static func shortList(_ names: [String], limit: Int = 8) -> String? {
+        guard !names.isEmpty else { return nil }
+        let shown = names.prefix(limit).joined(separator: ", ")
+        return names.count > limit ? "\(shown) and \(names.count - limit) more" : shown
+    }
 }
