@@ -25,6 +25,9 @@ public struct ParsedCertificate: Sendable, Hashable {
     public var sha256Fingerprint: String { SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined() }
     public var keyAlgorithm: PublicKeyAlgorithm? { try? publicKey.get().algorithm }
     public var isSelfIssued: Bool { subject == issuer }
+    /// Self-issued and verified by its own key: a root. A self-issued intermediate (a re-keyed CA) is not one.
+    /// A key swift-certificates cannot load (RSA under 2048 bits) leaves only the names to go by.
+    public var isSelfSigned: Bool { isSelfIssued && (x509 == nil || isSigned(by: self)) }
     public var isCA: Bool {
         if case .isCertificateAuthority = (try? extensions.basicConstraints) ?? .notCertificateAuthority { return true }
         return false

@@ -18,7 +18,7 @@ enum CertificateChecks {
         {
             report.error(.missingServerAuth, "the certificate's extended key usage does not allow TLS server authentication (serverAuth): request a server certificate")
         }
-        if leaf.isSelfIssued, report.chain.count == 1 {
+        if leaf.isSelfSigned, report.chain.count == 1 {
             report.warning(.selfSigned, "the certificate is self-signed: devices will have to pin it, since no CA vouches for it")
         }
     }
@@ -61,7 +61,7 @@ enum CertificateChecks {
     /// SHA-1 and MD5 signatures anywhere below the root (a root's own signature is never checked by clients).
     private static func checkSignatures(_ report: inout InspectionReport) {
         for (index, certificate) in report.chain.enumerated() {
-            let isRoot = certificate.isSelfIssued && index == report.chain.count - 1 && index > 0
+            let isRoot = certificate.isSelfSigned && index == report.chain.count - 1 && index > 0
             guard !isRoot, SignatureAlgorithmNames.isWeak(certificate.signatureAlgorithm) else { continue }
             let role = index == 0 ? "the certificate" : "the CA certificate \(certificate.subject)"
             report.error(.weakSignature, "\(role) is signed with \(SignatureAlgorithmNames.name(certificate.signatureAlgorithm)), which clients reject; have it reissued with SHA-256")

@@ -1,4 +1,5 @@
 @_spi(DisableValidityCheck) import X509
+import SwiftASN1
 import Synchronization
 
 /// Finds a path from the leaf to a trusted root with swift-certificates' verifier (signatures, basic
@@ -14,10 +15,11 @@ enum ChainVerification {
             report.error(.invalidChain, "the certificate \(leaf.subject) uses a structure or signature the verifier cannot check, so its chain cannot be proven")
             return
         }
-        let roots = (certificates.filter(\.isSelfIssued) + options.trustedRoots).compactMap(\.x509)
-        let intermediates = certificates.filter { !$0.isSelfIssued && $0 != leaf }.compactMap(\.x509)
+        let roots = (certificates.filter(\.isSelfSigned) + options.trustedRoots).compactMap(\.x509)
+        let intermediates = certificates.filter { !$0.isSelfSigned && $0 != leaf }.compactMap(\.x509)
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy.withValidityCheckDisabled()
+            CheckedByInspectionPolicy()
         }
         let diagnostics = Mutex<[String]>([])
         let result = await verifier.validate(leaf: leafX509, intermediates: CertificateStore(intermediates)) { diagnostic in
@@ -37,7 +39,9 @@ enum ChainVerification {
             let seen = diagnostics.withLock { $0 }
             if let failure = failures.first {
                 report.error(.invalidChain, "the chain to \(failure.chain.last?.subject.description ?? "the root") breaks the X.509 rules: \(failure.policyFailureReason)")
-            } else if seen.contains(where: { $0.contains("has not signed") || $0.contains("HasNotSigned") }) {
+            } else if let (certificate, unhandled) = unhandledCriticalExtensions(in: report.chain) {
+                report.error(.invalidChain, "\(certificate.subject) marks extensions critical that Rollover cannot enforce (\(unhandled.joined(separator: ", "))); clients that do not know them must refuse the certificate")
+            } else if seen.contains(where: { $0.contains("has not signed the previous certificate") }) {
                 report.error(.invalidChain, "an issuer's signature on the certificate chain does not verify: a certificate in the chain is damaged or was replaced")
             } else {
                 let top = report.chain.last.map { "\($0.issuer)" } ?? "its issuer"
@@ -45,4 +49,24 @@ enum ChainVerification {
             }
         }
     }
+
+    /// The first certificate with critical extensions neither swift-certificates' policies nor our checks handle.
+    private static func unhandledCriticalExtensions(in chain: [ParsedCertificate]) -> (ParsedCertificate, [String])? {
+        let handled = RFC5280Policy.withValidityCheckDisabled().verifyingCriticalExtensions + CheckedByInspectionPolicy().verifyingCriticalExtensions
+        for certificate in chain {
+            let unhandled = certificate.extensions.filter { $0.critical && !handled.contains($0.oid) }.map { $0.oid.description }
+            if !unhandled.isEmpty { return (certificate, unhandled) }
+        }
+        return nil
+    }
+}
+
+/// Tells the verifier that a critical subjectAltName or extendedKeyUsage is understood: `CertificateChecks`
+/// enforces both on the leaf (hostname-mismatch, missing-server-auth), so they must not break path building.
+struct CheckedByInspectionPolicy: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [
+        .X509ExtensionID.subjectAlternativeName, .X509ExtensionID.extendedKeyUsage,
+    ]
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult { .meetsPolicy }
 }

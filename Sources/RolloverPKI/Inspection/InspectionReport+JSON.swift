@@ -38,7 +38,7 @@ public struct InspectionReportJSON: Codable, Sendable, Equatable {
                 keyBits: leaf.keyAlgorithm?.bits ?? 0,
                 signatureAlgorithm: SignatureAlgorithmNames.name(leaf.signatureAlgorithm),
                 chainLength: report.chain.count,
-                selfSigned: leaf.isSelfIssued && report.chain.count == 1)
+                selfSigned: leaf.isSelfSigned && report.chain.count == 1)
         }
     }
 
