@@ -140,7 +140,7 @@ struct LegacyCipherTests {
 
     @Test("RC4 decrypts what openssl enc encrypted with 128- and 40-bit keys")
     func rc4MatchesOpenSSL() throws {
-        guard let openssl = OpenSSL.availableOrSkip() else { return }
+        guard OpenSSL.isAvailable else { return }
         var generator = SeededGenerator(seed: 7)
         for (cipher, keyLength) in [("-rc4", 16), ("-rc4-40", 5)] {
             var cases = [(key: Array(1...UInt8(keyLength)), plaintext: Self.fixedPlaintext)]
@@ -149,7 +149,7 @@ struct LegacyCipherTests {
                 cases.append((generator.bytes(keyLength), generator.bytes(length)))
             }
             for (key, plaintext) in cases {
-                let ciphertext = try openssl.enc(
+                let ciphertext = try OpenSSL.enc(
                     [cipher, "-K", Self.hex(key)], legacyProvider: true, input: plaintext)
                 #expect(Self.hex(RC4.apply(key: key, to: ciphertext)) == Self.hex(plaintext), "\(cipher) key \(Self.hex(key))")
             }
@@ -165,7 +165,7 @@ struct LegacyCipherTests {
         sourceLocation: SourceLocation = #_sourceLocation,
         makeCipher: ([UInt8]) throws -> C
     ) throws {
-        guard let openssl = OpenSSL.availableOrSkip(sourceLocation: sourceLocation) else { return }
+        guard OpenSSL.isAvailable else { return }
         var generator = SeededGenerator(seed: seed)
         var cases = [(key: Array(1...UInt8(keyLength)), iv: Self.bytes("0001020304050607"), plaintext: fixedPlaintext)]
         for _ in 0..<8 {
@@ -173,7 +173,7 @@ struct LegacyCipherTests {
             cases.append((generator.bytes(keyLength), generator.bytes(8), generator.bytes(8 * blocks)))
         }
         for (key, iv, plaintext) in cases {
-            let ciphertext = try openssl.enc(
+            let ciphertext = try OpenSSL.enc(
                 [cipher, "-K", hex(key), "-iv", hex(iv), "-nopad"], legacyProvider: legacyProvider, input: plaintext)
             let decrypted = try CBCDecryption.decrypt(ciphertext, cipher: makeCipher(key), iv: iv)
             #expect(hex(decrypted) == hex(plaintext), "\(cipher) key \(hex(key)) iv \(hex(iv))", sourceLocation: sourceLocation)
@@ -221,80 +221,4 @@ struct LegacyCipherTests {
         RC2Vector(key: "88bca90e90875a7f0f79c384627bafb216f80a6f85920584c42fceb0be255daf1e",
                   effectiveKeyBits: 129, plaintext: "0000000000000000", ciphertext: "5b78d3a43dfff1f1"),
     ]
-
-    /// SplitMix64: deterministic, so a failing random case can be reproduced.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func bytes(_ count: Int) -> [UInt8] {
-            (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
-        }
-    }
-
-    /// Runs the `openssl` found on PATH.
-    struct OpenSSL {
-        struct Failure: Error, CustomStringConvertible {
-            let description: String
-        }
-
-        /// OpenSSL 3 moved DES, RC2 and RC4 into the legacy provider; 1.1 and LibreSSL have no providers.
-        let hasProviders: Bool
-
-        /// The openssl on PATH, or nil after failing the test on CI (CI == "true") or printing a skip notice.
-        static func availableOrSkip(sourceLocation: SourceLocation = #_sourceLocation) -> OpenSSL? {
-            if let onPath { return onPath }
-            if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("openssl not found on PATH; CI must run the openssl cross-checks", sourceLocation: sourceLocation)
-            } else {
-                print("skipped: openssl not found")
-            }
-            return nil
-        }
-
-        private static let onPath: OpenSSL? = {
-            guard let version = try? run(["version"], input: nil) else { return nil }
-            let text = String(decoding: version, as: UTF8.self)
-            let major = text.split(separator: " ").dropFirst().first?.split(separator: ".").first.flatMap { Int($0) }
-            return OpenSSL(hasProviders: text.hasPrefix("OpenSSL ") && (major ?? 0) >= 3)
-        }()
-
-        func enc(_ arguments: [String], legacyProvider: Bool, input: [UInt8]) throws -> [UInt8] {
-            let providers = legacyProvider && hasProviders ? ["-provider", "legacy", "-provider", "default"] : []
-            return try Self.run(["enc", "-e"] + arguments + providers, input: input)
-        }
-
-        private static func run(_ arguments: [String], input: [UInt8]?) throws -> [UInt8] {
-            // Input goes through a file so a large plaintext cannot deadlock on a full stdin pipe.
-            let inputFile = FileManager.default.temporaryDirectory
-                .appendingPathComponent("rollover-openssl-\(UUID().uuidString)")
-            if let input { try Data(input).write(to: inputFile) }
-            defer { try? FileManager.default.removeItem(at: inputFile) }
-
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["openssl"] + arguments + (input == nil ? [] : ["-in", inputFile.path])
-            process.standardInput = FileHandle.nullDevice
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            let result = output.fileHandleForReading.readDataToEndOfFile()
-            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(errorText)")
-            }
-            return [UInt8](result)
-        }
-    }
 }

@@ -15,12 +15,33 @@ enum OpenSSL {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> String {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        String(decoding: try output(arguments, input: nil, environment: environment), as: UTF8.self)
+    }
+
+    /// `openssl enc -e`; OpenSSL 3 keeps DES, RC2 and RC4 in the legacy provider, older versions have no providers.
+    static func enc(_ arguments: [String], legacyProvider: Bool, input: [UInt8]) throws -> [UInt8] {
+        let providers = legacyProvider && hasProviders ? ["-provider", "legacy", "-provider", "default"] : []
+        return try output(["enc", "-e"] + arguments + providers, input: input, environment: [:])
+    }
+
+    private static let hasProviders: Bool = {
+        let version = (try? run(["version"])) ?? ""
+        let major = version.split(separator: " ").dropFirst().first?.split(separator: ".").first.flatMap { Int($0) }
+        return version.hasPrefix("OpenSSL ") && (major ?? 0) >= 3
+    }()
+
+    private static func output(_ arguments: [String], input: [UInt8]?, environment: [String: String]) throws -> [UInt8] {
+        // Input goes through a file so a large plaintext cannot deadlock on a full stdin pipe.
+        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("rollover-openssl-\(UUID().uuidString)")
+        if let input { try Data(input).write(to: inputFile) }
+        defer { try? FileManager.default.removeItem(at: inputFile) }
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        if let directory { process.currentDirectoryURL = directory }
+        process.arguments = ["openssl"] + arguments + (input == nil ? [] : ["-in", inputFile.path])
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -32,7 +53,7 @@ enum OpenSSL {
         guard process.terminationStatus == 0 else {
             throw OpenSSLFailure(message: "openssl \(arguments.joined(separator: " ")) failed: \(errorText)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return Array(data)
     }
 
     struct OpenSSLFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
