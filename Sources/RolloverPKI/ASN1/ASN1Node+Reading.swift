@@ -61,6 +61,14 @@ extension ASN1Node {
         return value
     }
 
+    /// Serial numbers are sometimes negative in the wild; read the bytes without judging the sign.
+    func unsignedIntegerAllowingNegative(_ what: @autoclosure () -> String) throws(ReadFailure) -> [UInt8] {
+        guard identifier == .integer, case .primitive(let bytes) = content, !bytes.isEmpty else {
+            throw .malformed("\(what()) is not an INTEGER")
+        }
+        return Array(bytes)
+    }
+
     var isNull: Bool { identifier == .null }
 
     func isContextTag(_ number: UInt) -> Bool {

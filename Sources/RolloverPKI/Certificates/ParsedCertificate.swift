@@ -18,7 +18,7 @@ public struct ParsedCertificate: Sendable, Hashable {
     public let signatureAlgorithm: ASN1ObjectIdentifier
     public let extensions: Certificate.Extensions
     /// The key, or why Rollover cannot use it.
-    let publicKey: Result<PublicKeyIdentity, ReadFailureBox>
+    let publicKey: Result<PublicKeyIdentity, ReadFailure>
     /// swift-certificates' view of the same bytes, when it accepts them.
     public let x509: Certificate?
 
@@ -58,7 +58,7 @@ public struct ParsedCertificate: Sendable, Hashable {
         notBefore = try Self.date(validity[0], "the start of the validity period")
         notAfter = try Self.date(validity[1], "the end of the validity period")
         do { publicKey = .success(try SubjectPublicKeyInfoReader.read(tbs[index + 5])) } catch {
-            publicKey = .failure(ReadFailureBox(error))
+            publicKey = .failure(error)
         }
 
         var extensionList: [Certificate.Extension] = []
@@ -115,22 +115,10 @@ public struct ParsedCertificate: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(der) }
 }
 
-/// `Result` needs an `Error` failure that is also Hashable/Sendable; this wraps `ReadFailure`.
-struct ReadFailureBox: Error, Sendable, Hashable {
-    var code: ProblemCode
-    var message: String
-    init(_ failure: ReadFailure) {
-        code = failure.code
-        message = failure.message
-    }
-}
-
-extension ASN1Node {
-    /// Serial numbers are sometimes negative in the wild; read the bytes without judging the sign.
-    func unsignedIntegerAllowingNegative(_ what: @autoclosure () -> String) throws(ReadFailure) -> [UInt8] {
-        guard identifier == .integer, case .primitive(let bytes) = content, !bytes.isEmpty else {
-            throw .malformed("\(what()) is not an INTEGER")
-        }
-        return Array(bytes)
+extension ParsedCertificate {
+    /// Whether `issuer`'s key verifies this certificate's signature; false when either is unreadable to swift-certificates.
+    func isSigned(by issuer: ParsedCertificate) -> Bool {
+        guard let certificate = x509, let issuerCertificate = issuer.x509 else { return false }
+        return issuerCertificate.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 }
