@@ -52,7 +52,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RolloverStoreTests",
-            dependencies: ["RolloverStore", "RolloverCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "RolloverStore", "RolloverCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "RolloverPKITests",

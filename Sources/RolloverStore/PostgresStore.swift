@@ -349,8 +349,21 @@ public final class PostgresStore: Store {
         var deviceID: Int64
     }
 
+    /// Runs `body` in a transaction and reports failures as `StoreError` where they have a meaning for callers.
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let failure as PostgresTransactionError {
+            throw Self.meaning(of: failure.closureError ?? failure.commitError ?? failure.beginError ?? failure)
+        }
+    }
+
+    /// A unique violation is a conflict; only the constraint's name is kept, since the detail quotes the values.
+    private static func meaning(of error: any Error) -> any Error {
+        if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
+            return StoreError(.conflict, "that already exists (\(psql.serverInfo?[.constraintName] ?? "unique constraint"))")
+        }
+        return error
     }
 
     private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {

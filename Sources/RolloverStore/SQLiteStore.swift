@@ -29,7 +29,7 @@ public final class SQLiteStore: Store {
     // MARK: Private keys
 
     public func insertPrivateKey(_ key: SealedPrivateKey, actor: AuditActor) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -61,7 +61,7 @@ public final class SQLiteStore: Store {
     }
 
     public func replacePrivateKeys(_ keys: [Int64: SealedPrivateKey], actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM private_keys") ?? 0
             guard existing == keys.count else {
                 throw StoreError(.conflict, "keys were added or removed during the rotation; run it again")
@@ -76,7 +76,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deletePrivateKey(id: Int64, actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM private_keys WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no private key \(id)") }
             try Self.audit(db, actor, "private-key.delete", "private-key", id, nil)
@@ -86,7 +86,7 @@ public final class SQLiteStore: Store {
     // MARK: Certificates
 
     public func insertCertificate(_ certificate: StoredCertificate, actor: AuditActor) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO certificates (sha256, der, chain_pem, subject, not_before, not_after, state, source,
                   private_key_id, host_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -110,7 +110,7 @@ public final class SQLiteStore: Store {
     }
 
     public func setCertificateState(id: Int64, to state: CertificateState, actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE certificates SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no certificate \(id)") }
             try Self.audit(db, actor, "certificate.state", "certificate", id, state.rawValue)
@@ -120,7 +120,7 @@ public final class SQLiteStore: Store {
     // MARK: Signing requests
 
     public func insertSigningRequest(_ request: StoredSigningRequest, actor: AuditActor) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO signing_requests (private_key_id, subject, addresses, pem, created_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [request.privateKeyID, request.subject, request.addresses.joined(separator: "\n"), request.pem,
@@ -143,7 +143,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteSigningRequest(id: Int64, actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard let keyID = try Int64.fetchOne(db, sql: "SELECT private_key_id FROM signing_requests WHERE id = ?", arguments: [id]) else {
                 throw StoreError(.notFound, "no signing request \(id)")
             }
@@ -159,7 +159,7 @@ public final class SQLiteStore: Store {
     // MARK: Devices, rollovers, deliveries
 
     public func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64] {
-        try await pool.write { db in
+        try await write { db in
             let statement = try db.cachedStatement(sql: "INSERT INTO devices (name, platform, token_sha256, enrolled_at) VALUES (?, ?, ?, ?)")
             var ids: [Int64] = []
             ids.reserveCapacity(devices.count)
@@ -173,7 +173,7 @@ public final class SQLiteStore: Store {
     }
 
     public func insertRollover(certificateID: Int64, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             let at = Self.seconds(date)
             try db.execute(sql: "INSERT INTO rollovers (certificate_id, preset, created_at) VALUES (?, ?, ?)", arguments: [certificateID, preset, at])
             let id = db.lastInsertedRowID
@@ -190,7 +190,7 @@ public final class SQLiteStore: Store {
     }
 
     public func recordSyncs(_ reports: [SyncReport]) async throws {
-        try await pool.write { db in
+        try await write { db in
             let seen = try db.cachedStatement(sql: "UPDATE devices SET last_seen_at = ?, agent_version = ? WHERE id = ?")
             let current = try db.cachedStatement(sql: "SELECT state FROM deliveries WHERE rollover_id = ? AND device_id = ?")
             let update = try db.cachedStatement(sql: "UPDATE deliveries SET state = ?, reason = ?, updated_at = ? WHERE rollover_id = ? AND device_id = ?")
@@ -245,7 +245,7 @@ public final class SQLiteStore: Store {
     // MARK: Settings, tokens, audit
 
     public func setSetting(_ key: String, to value: String, actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                            arguments: [key, value])
             try Self.audit(db, actor, "setting.change", "setting", nil, "\(key) = \(value)")
@@ -257,7 +257,7 @@ public final class SQLiteStore: Store {
     }
 
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an admin token named \"\(name)\" exists already")
             }
@@ -278,7 +278,7 @@ public final class SQLiteStore: Store {
     }
 
     public func revokeAdminToken(name: String, actor: AuditActor) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             try Self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
@@ -295,6 +295,15 @@ public final class SQLiteStore: Store {
     }
 
     // MARK: Helpers
+
+    /// One write transaction; a unique violation becomes a `StoreError` conflict naming the column, not the value.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError(.conflict, "that already exists (\(error.message ?? "unique constraint"))")
+        }
+    }
 
     private static func audit(_ db: Database, _ actor: AuditActor, _ action: String, _ kind: String?, _ id: Int64?, _ detail: String?) throws {
         try db.execute(sql: "INSERT INTO audit_log (at, actor, action, subject_kind, subject_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
