@@ -40,14 +40,38 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "RolloverService",
+            dependencies: [
+                "RolloverPKI", "RolloverCore", "RolloverStore",
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .executableTarget(
             name: "rollover",
             dependencies: [
                 "RolloverPKI",
                 "RolloverCore",
                 "RolloverStore",
+                "RolloverService",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "rollover-bench",
+            dependencies: [
+                "RolloverStore", "RolloverCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "RolloverTestSupport", path: "Sources/RolloverTestSupport"),
+        .testTarget(
+            name: "RolloverServiceTests",
+            dependencies: [
+                "RolloverService", "RolloverPKI", "RolloverStore", "RolloverCore", "RolloverTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -56,12 +80,14 @@ let package = Package(
                 "RolloverStore", "RolloverCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "RolloverPKITests",
             dependencies: [
                 "RolloverPKI",
+                "RolloverTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

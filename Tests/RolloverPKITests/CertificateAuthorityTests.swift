@@ -1,4 +1,5 @@
 import Foundation
+import RolloverTestSupport
 import Testing
 import X509
 @testable import RolloverPKI

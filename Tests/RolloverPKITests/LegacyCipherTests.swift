@@ -2,6 +2,7 @@
 // against whatever the local `openssl enc` produces for the same keys and IVs.
 
 import Foundation
+import RolloverTestSupport
 import Testing
 @testable import RolloverPKI
 

@@ -1,4 +1,5 @@
 import Foundation
+import RolloverTestSupport
 import Testing
 @testable import RolloverPKI
 

@@ -5,7 +5,7 @@ import X509
 /// The server's own CA: a root that issues the server certificates for the connection addresses.
 public struct CertificateAuthority: Sendable {
     public let certificate: Certificate
-    let privateKey: Certificate.PrivateKey
+    public let privateKey: Certificate.PrivateKey
 
     /// The CA/Browser Forum limit, and Rollover's default for every server certificate.
     public static let defaultServerValidityDays = 397

@@ -21,7 +21,7 @@ public struct SigningRequestSubject: Sendable, Equatable {
         self.state = state
     }
 
-    var distinguishedName: DistinguishedName {
+    public var distinguishedName: DistinguishedName {
         get throws {
             try DistinguishedName {
                 CountryName(country.code)

@@ -122,3 +122,20 @@ extension ParsedCertificate {
         return issuerCertificate.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 }
+
+extension ParsedCertificate {
+    /// Reads a swift-certificates certificate through the same path as a file.
+    public static func from(_ certificate: Certificate) throws -> ParsedCertificate {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        do { return try ParsedCertificate(der: serializer.serializedBytes) } catch { throw AuthorityError(error.message) }
+    }
+}
+
+extension ParsedCertificate {
+    /// The certificate as PEM text.
+    public var pem: String {
+        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----"
+    }
+}

@@ -8,7 +8,7 @@ extension InspectionReport {
             lines.append("  Names      \(Self.shortList(json?.sans ?? []) ?? "(no subjectAltName)")")
             lines.append("  Issuer     \(leaf.issuer)")
             lines.append("  Valid      \(json?.notBefore ?? "") → \(json?.notAfter ?? "")")
-            lines.append("  Key        \(leaf.keyAlgorithm?.description ?? "unreadable")\(key == nil ? " (no private key)" : " (private key found)")")
+            lines.append("  Key        \(leaf.keyAlgorithm?.description ?? "unreadable")\(key != nil ? " (private key found)" : keyHeldByRollover ? " (private key held by Rollover)" : " (no private key)")")
             lines.append("  Signature  \(json?.signatureAlgorithm ?? "")")
             lines.append("  SHA-256    \(leaf.sha256Fingerprint)")
             lines.append("Chain")

@@ -9,6 +9,8 @@ public struct InspectionReport: Sendable {
     /// How many of `chain` came from the files (the rest from `--trust` or the system store).
     public var certificatesFromFiles = 0
     public var key: PrivateKeyMaterial?
+    /// The key was not in the files but Rollover holds it (a certificate signed from one of its requests).
+    public var keyHeldByRollover = false
     public var files: [FileContents] = []
 
     /// Whether the certificate can be imported: warnings allowed, errors not.

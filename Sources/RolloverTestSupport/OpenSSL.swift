@@ -3,8 +3,8 @@ import Testing
 
 /// Runs the `openssl` CLI for fixtures only it can write (legacy PKCS#12, SHA-1 and 1024-bit certificates).
 /// Missing openssl: a failure under `CI=true` (`.ci/run` installs it), a plain skip elsewhere.
-enum OpenSSL {
-    static var isAvailable: Bool {
+public enum OpenSSL {
+    public static var isAvailable: Bool {
         if (try? run(["version"])) != nil { return true }
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             Issue.record("openssl is not installed; .ci/run must install it")
@@ -15,12 +15,12 @@ enum OpenSSL {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         String(decoding: try output(arguments, input: nil, environment: environment), as: UTF8.self)
     }
 
     /// `openssl enc -e`; OpenSSL 3 keeps DES, RC2 and RC4 in the legacy provider, older versions have no providers.
-    static func enc(_ arguments: [String], legacyProvider: Bool, input: [UInt8]) throws -> [UInt8] {
+    public static func enc(_ arguments: [String], legacyProvider: Bool, input: [UInt8]) throws -> [UInt8] {
         let providers = legacyProvider && hasProviders ? ["-provider", "legacy", "-provider", "default"] : []
         return try output(["enc", "-e"] + arguments + providers, input: input, environment: [:])
     }
@@ -56,21 +56,24 @@ enum OpenSSL {
         return Array(data)
     }
 
-    struct OpenSSLFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
+    public struct OpenSSLFailure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
 }
 
 /// A temporary folder for one test's generated files, removed when the test ends.
-final class ScratchFolder {
-    let url: URL
+public final class ScratchFolder {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("rollover-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: url.appendingPathComponent(name))) }
-    func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: url.appendingPathComponent(name)) }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: url.appendingPathComponent(name))) }
+    public func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: url.appendingPathComponent(name)) }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import RolloverCore
+import RolloverPKI
+import RolloverStore
+import X509
+
+/// The server's own CA, created on first use and kept in the store like every other certificate and key.
+public struct AuthorityService: Sendable {
+    let context: ServiceContext
+
+    public init(_ context: ServiceContext) { self.context = context }
+
+    /// The CA, created the first time (ECDSA P-256 unless asked otherwise) with `system` as the actor.
+    public func authority(keyType: KeyType = .ecP256) async throws -> CertificateAuthority {
+        if let stored = try await context.store.certificates(in: .active).first(where: { $0.source == .authority }),
+            let keyID = stored.privateKeyID
+        {
+            return try CertificateAuthority(certificate: try Certificate(derEncoded: stored.der), privateKey: try await KeyRepository(context).load(id: keyID))
+        }
+        let created = try CertificateAuthority.createRoot(keyType: keyType)
+        let keyID = try await KeyRepository(context).save(created.privateKey, purpose: "authority")
+        _ = try await context.store.insertCertificate(
+            try StoredCertificate(created.certificate, chain: [], state: .active, source: .authority, privateKeyID: keyID), actor: .system)
+        return created
+    }
+}
+
+extension StoredCertificate {
+    /// A store record for a swift-certificates certificate and the chain above it.
+    public init(_ certificate: Certificate, chain: [Certificate], state: CertificateState, source: CertificateSource,
+                privateKeyID: Int64?, hostName: String? = nil) throws {
+        let parsed = try ParsedCertificate.from(certificate)
+        self.init(sha256: parsed.sha256Fingerprint, der: parsed.der,
+                  chainPEM: try chain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
+                  subject: parsed.subject.description, notBefore: parsed.notBefore, notAfter: parsed.notAfter,
+                  state: state, source: source, privateKeyID: privateKeyID, hostName: hostName)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import RolloverCore
+import RolloverStore
+
+/// Everything an operation needs: the data folder, the store (SQLite in the folder unless a PostgreSQL URL is
+/// given), the master key's vault, and who is acting.
+public struct ServiceContext: Sendable {
+    public let dataFolder: String
+    public let store: any Store
+    public let vault: KeyVault
+    public let actor: AuditActor
+    /// Where the master key lives when it is a file (nil when it comes from the environment).
+    public let masterKeyFile: String?
+
+    /// Opens (and on first use creates) the data folder, the master key and the store, migrated.
+    public static func open(
+        dataFolder: String, databaseURL: String? = nil, masterKeyFile: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, actor: AuditActor
+    ) async throws -> ServiceContext {
+        try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let store: any Store = if let databaseURL {
+            try PostgresStore(url: databaseURL)
+        } else {
+            try SQLiteStore(path: (dataFolder as NSString).appendingPathComponent("rollover.sqlite"))
+        }
+        try await store.migrate()
+        let keyFile = environment[MasterKey.environmentVariable] == nil
+            ? (masterKeyFile ?? (dataFolder as NSString).appendingPathComponent("master.key")) : nil
+        if let keyFile {
+            try await MasterKeyRotation.finishInterruptedRotation(keyFile: keyFile, store: store)
+            // A new master key is made only for a store that has no keys yet; otherwise a missing file is lost keys.
+            let sealed = try await store.allPrivateKeys().count
+            if sealed > 0, !FileManager.default.fileExists(atPath: keyFile) {
+                throw StoreError(.notFound, "the master key \(keyFile) is missing but the store holds \(sealed) sealed private key(s): restore the file or set \(MasterKey.environmentVariable)")
+            }
+        }
+        let masterKey = try MasterKey.load(environment: environment, file: masterKeyFile, dataFolder: dataFolder)
+        return ServiceContext(dataFolder: dataFolder, store: store, vault: KeyVault(masterKey: masterKey), actor: actor, masterKeyFile: keyFile)
+    }
+}
