@@ -6,32 +6,8 @@ import Testing
 /// `rollover inspect` as a script sees it: exit status, one JSON object, passwords never on the command line.
 @Suite("rollover inspect")
 struct InspectCommandTests {
-    static let binary = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/rollover")
-
-    struct Outcome {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), errors = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: out, errors: err)
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> RolloverCLI.Outcome {
+        try RolloverCLI.run(arguments, stdin: stdin, environment: environment)
     }
 
     /// A complete chain and key in a scratch folder.
@@ -43,7 +19,7 @@ struct InspectCommandTests {
 
     @Test("an importable certificate exits 0 and --json prints exactly the documented object")
     func importableExitsZero() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the rollover executable first")
+        try #require(FileManager.default.isExecutableFile(atPath: RolloverCLI.binary.path), "build the rollover executable first")
         let folder = try ScratchFolder()
         try writeChain(folder, pki: try TestPKI())
         let outcome = try Self.run(["inspect", folder.path("chain.pem"), folder.path("server.key"), "--address", "mdm.example.com", "--json"])
