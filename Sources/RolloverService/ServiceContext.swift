@@ -37,4 +37,9 @@ public struct ServiceContext: Sendable {
         let masterKey = try MasterKey.load(environment: environment, file: masterKeyFile, dataFolder: dataFolder)
         return ServiceContext(dataFolder: dataFolder, store: store, vault: KeyVault(masterKey: masterKey), actor: actor, masterKeyFile: keyFile)
     }
+
+    /// The same context acting for someone else (an API caller), so audit entries name them.
+    public func acting(as actor: AuditActor) -> ServiceContext {
+        ServiceContext(dataFolder: dataFolder, store: store, vault: vault, actor: actor, masterKeyFile: masterKeyFile)
+    }
 }

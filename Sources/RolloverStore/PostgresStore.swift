@@ -144,6 +144,23 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func activateCertificate(id: Int64, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let found = try await self.collect(connection, "SELECT host_name, state, source FROM certificates WHERE id = \(id) FOR UPDATE")
+            guard let row = found.first else { throw StoreError(.notFound, "no certificate \(id)") }
+            let (host, state, source) = try row.decode((String?, String, String).self)
+            guard ["staged", "reserve"].contains(state), source != "authority" else {
+                throw StoreError(.conflict, "certificate \(id) is \(state); only a staged or reserve certificate can be activated")
+            }
+            try await connection.query("""
+                UPDATE certificates SET state = 'retired'
+                WHERE state = 'active' AND source != 'authority' AND host_name IS NOT DISTINCT FROM \(host)
+                """, logger: self.logger)
+            try await connection.query("UPDATE certificates SET state = 'active' WHERE id = \(id)", logger: self.logger)
+            try await self.audit(connection, actor, "certificate.activate", "certificate", id, host ?? "default")
+        }
+    }
+
     // MARK: Signing requests
 
     public func insertSigningRequest(_ request: StoredSigningRequest, actor: AuditActor) async throws -> Int64 {
@@ -184,6 +201,11 @@ public final class PostgresStore: Store {
     }
 
     // MARK: Devices, rollovers, deliveries
+
+    public func deviceCount() async throws -> Int {
+        let found = try await rows("SELECT count(*) FROM devices")
+        return Int(try found.first?.decode(Int64.self) ?? 0)
+    }
 
     public func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64] {
         try await transaction { connection in
@@ -318,10 +340,10 @@ public final class PostgresStore: Store {
     }
 
     public func adminToken(tokenSHA256: String) async throws -> AdminTokenRecord? {
-        let found = try await rows("SELECT id, name, created_at, revoked_at FROM admin_tokens WHERE token_sha256 = \(tokenSHA256)")
+        let found = try await rows("SELECT id, name, token_sha256, created_at, revoked_at FROM admin_tokens WHERE token_sha256 = \(tokenSHA256)")
         return try found.first.map { row in
-            let (id, name, created, revoked) = try row.decode((Int64, String, Int64, Int64?).self)
-            return AdminTokenRecord(id: id, name: name, createdAt: Self.date(created), revokedAt: revoked.map(Self.date))
+            let (id, name, hash, created, revoked) = try row.decode((Int64, String, String, Int64, Int64?).self)
+            return AdminTokenRecord(id: id, name: name, tokenSHA256: hash, createdAt: Self.date(created), revokedAt: revoked.map(Self.date))
         }
     }
 
@@ -332,6 +354,13 @@ public final class PostgresStore: Store {
                 """)
             guard revoked.count == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             try await self.audit(connection, actor, "admin-token.revoke", "admin-token", nil, name)
+        }
+    }
+
+    public func adminTokens() async throws -> [AdminTokenRecord] {
+        try await rows("SELECT id, name, token_sha256, created_at, revoked_at FROM admin_tokens ORDER BY id").map { row in
+            let (id, name, hash, created, revoked) = try row.decode((Int64, String, String, Int64, Int64?).self)
+            return AdminTokenRecord(id: id, name: name, tokenSHA256: hash, createdAt: Self.date(created), revokedAt: revoked.map(Self.date))
         }
     }
 

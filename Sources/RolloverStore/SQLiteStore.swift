@@ -117,6 +117,24 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func activateCertificate(id: Int64, actor: AuditActor) async throws {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT host_name, state, source FROM certificates WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "no certificate \(id)")
+            }
+            guard ["staged", "reserve"].contains(row["state"] as String), (row["source"] as String) != "authority" else {
+                throw StoreError(.conflict, "certificate \(id) is \(row["state"] as String); only a staged or reserve certificate can be activated")
+            }
+            let host: String? = row["host_name"]
+            try db.execute(sql: """
+                UPDATE certificates SET state = 'retired'
+                WHERE state = 'active' AND source != 'authority' AND host_name IS ?
+                """, arguments: [host])
+            try db.execute(sql: "UPDATE certificates SET state = 'active' WHERE id = ?", arguments: [id])
+            try Self.audit(db, actor, "certificate.activate", "certificate", id, host ?? "default")
+        }
+    }
+
     // MARK: Signing requests
 
     public func insertSigningRequest(_ request: StoredSigningRequest, actor: AuditActor) async throws -> Int64 {
@@ -157,6 +175,10 @@ public final class SQLiteStore: Store {
     }
 
     // MARK: Devices, rollovers, deliveries
+
+    public func deviceCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices") ?? 0 }
+    }
 
     public func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64] {
         try await write { db in
@@ -271,7 +293,7 @@ public final class SQLiteStore: Store {
     public func adminToken(tokenSHA256: String) async throws -> AdminTokenRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM admin_tokens WHERE token_sha256 = ?", arguments: [tokenSHA256]).map { row in
-                AdminTokenRecord(id: row["id"], name: row["name"], createdAt: Self.date(row["created_at"]),
+                AdminTokenRecord(id: row["id"], name: row["name"], tokenSHA256: row["token_sha256"], createdAt: Self.date(row["created_at"]),
                                  revokedAt: (row["revoked_at"] as Int64?).map(Self.date))
             }
         }
@@ -282,6 +304,15 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             try Self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
+        }
+    }
+
+    public func adminTokens() async throws -> [AdminTokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM admin_tokens ORDER BY id").map { row in
+                AdminTokenRecord(id: row["id"], name: row["name"], tokenSHA256: row["token_sha256"], createdAt: Self.date(row["created_at"]),
+                                 revokedAt: (row["revoked_at"] as Int64?).map(Self.date))
+            }
         }
     }
 

@@ -21,6 +21,8 @@ public protocol Store: Sendable {
     func insertCertificate(_ certificate: StoredCertificate, actor: AuditActor) async throws -> Int64
     func certificates(in state: CertificateState?) async throws -> [StoredCertificate]
     func setCertificateState(id: Int64, to state: CertificateState, actor: AuditActor) async throws
+    /// Makes a certificate the active one for its host name (nil: the default), retiring the one it replaces, at once.
+    func activateCertificate(id: Int64, actor: AuditActor) async throws
 
     // MARK: Signing requests
     func insertSigningRequest(_ request: StoredSigningRequest, actor: AuditActor) async throws -> Int64
@@ -28,6 +30,7 @@ public protocol Store: Sendable {
     func deleteSigningRequest(id: Int64, actor: AuditActor) async throws
 
     // MARK: Devices, rollovers and deliveries
+    func deviceCount() async throws -> Int
     /// Enrolls many devices in one transaction; returns their ids in order.
     func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64]
     /// Starts a rollover for a certificate with one `pending` delivery per enrolled device.
@@ -44,6 +47,7 @@ public protocol Store: Sendable {
     func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64
     func adminToken(tokenSHA256: String) async throws -> AdminTokenRecord?
     func revokeAdminToken(name: String, actor: AuditActor) async throws
+    func adminTokens() async throws -> [AdminTokenRecord]
     func auditLog(limit: Int) async throws -> [AuditEntry]
 
     /// Releases connections; the store is unusable afterwards.

@@ -6,7 +6,7 @@ struct Rollover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollover",
         abstract: "Manages the TLS certificate of a device-management server so that no device is lost when it changes.",
-        subcommands: [Inspect.self, ImportCommand.self, SigningRequestCommand.self, KeysCommand.self]
+        subcommands: [ServeCommand.self, Inspect.self, ImportCommand.self, SigningRequestCommand.self, KeysCommand.self]
     )
 
     /// Exit status 2 for every usage error (ArgumentParser's own is 64), as the commands document.

@@ -86,6 +86,27 @@ struct StoreConformanceTests {
         try await store.close()
     }
 
+    @Test("activating a certificate retires the one it replaces for the same host name, and only that one", arguments: StoreKind.allCases)
+    func activationReplacesPerHost(kind: StoreKind) async throws {
+        let folder = try TemporaryFolder()
+        guard let store = try await kind.open(in: folder.url) else { return }
+        func add(_ sha: String, host: String?) async throws -> Int64 {
+            var certificate = Self.certificate(keyID: nil)
+            certificate.sha256 = sha
+            certificate.hostName = host
+            return try await store.insertCertificate(certificate, actor: admin)
+        }
+        let first = try await add("1", host: nil), second = try await add("2", host: nil), other = try await add("3", host: "mdm.example.com")
+        try await store.activateCertificate(id: first, actor: admin)
+        try await store.activateCertificate(id: other, actor: admin)
+        try await store.activateCertificate(id: second, actor: admin)
+        let states = Dictionary(uniqueKeysWithValues: try await store.certificates(in: nil).map { ($0.id, $0.state) })
+        #expect(states == [first: .retired, second: .active, other: .active])
+        await #expect(throws: StoreError.self, "a retired certificate cannot come back") { try await store.activateCertificate(id: first, actor: admin) }
+        #expect(try await store.auditLog(limit: 1).first?.action == "certificate.activate")
+        try await store.close()
+    }
+
     @Test("deleting a signing request deletes its pending key, not a key a certificate uses", arguments: StoreKind.allCases)
     func signingRequests(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()

@@ -139,3 +139,11 @@ extension ParsedCertificate {
         return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----"
     }
 }
+
+extension ParsedCertificate {
+    /// Reads DER the store kept; nil only if the bytes are damaged.
+    public static func parse(der: [UInt8]) -> ParsedCertificate? { try? ParsedCertificate(der: der) }
+
+    /// DNS names and IPs as text, other names with a prefix.
+    public var subjectAlternativeNameTexts: [String] { SubjectAlternativeNameText.names(of: self) }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import RolloverCore
+import RolloverPKI
+import RolloverStore
+
+/// A certificate as the admin API lists it.
+struct CertificateSummary: ResponseEncodable, Decodable, Equatable {
+    var id: Int64
+    var state: String
+    var source: String
+    var subject: String
+    var sans: [String]
+    var notBefore: String
+    var notAfter: String
+    var daysLeft: Int
+    var sha256: String
+    var hostName: String?
+
+    init(_ certificate: StoredCertificate, now: Date = Date()) {
+        id = certificate.id
+        state = certificate.state.rawValue
+        source = certificate.source.rawValue
+        subject = certificate.subject
+        sans = ParsedCertificate.parse(der: certificate.der)?.subjectAlternativeNameTexts ?? []
+        notBefore = ISO8601DateFormatter().string(from: certificate.notBefore)
+        notAfter = ISO8601DateFormatter().string(from: certificate.notAfter)
+        daysLeft = Int((certificate.notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+        sha256 = certificate.sha256
+        hostName = certificate.hostName
+    }
+}
+
+/// Files sent for inspection or import: base64 contents, one password for all, optional addresses to check
+/// (the server's connection addresses by default).
+struct UploadRequest: Decodable {
+    struct File: Decodable {
+        var name: String
+        var content: String
+    }
+    var files: [File]
+    var password: String?
+    var addresses: [String]?
+}
+
+struct ImportResponse: ResponseEncodable {
+    var certificate: CertificateSummary?
+    var report: InspectionReportJSON
+}
+
+struct ActivationResponse: ResponseEncodable {
+    var certificate: CertificateSummary
+    /// Enrolled devices that had not confirmed the trust material when the administrator confirmed the switch.
+    var devicesAtRisk: Int
+}
+
+struct TokenCreated: ResponseEncodable {
+    var name: String
+    /// Shown once; only its hash is kept.
+    var token: String
+}
+
+struct TokenSummary: ResponseEncodable {
+    var name: String
+    var createdAt: String
+    var revokedAt: String?
+}
+
+struct AuditPage: ResponseEncodable {
+    var entries: [AuditEntry]
+}
+
+struct Health: ResponseEncodable {
+    var status: String
+    var activeCertificates: Int
+}
+
+extension InspectionReportJSON: ResponseEncodable {}
+extension AuditEntry: ResponseEncodable {}

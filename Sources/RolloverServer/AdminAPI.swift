@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+
+/// The admin JSON API under `/api/v1/admin/`, described in `openapi.json`.
+struct AdminAPI: Sendable {
+    let context: ServiceContext
+    let live: LiveCertificates
+    let addresses: [ConnectionAddress]
+
+    func register(on router: Router<AdminRequestContext>) {
+        router.get("/api/v1/health") { _, _ in
+            Health(status: "ok", activeCertificates: try await context.store.certificates(in: .active).filter { $0.source != .authority }.count)
+        }
+        router.get("/api/v1/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        let admin = router.group("/api/v1/admin").add(middleware: AdminAuthentication(store: context.store))
+        admin.get("certificates") { _, _ in
+            try await context.store.certificates(in: nil).map { CertificateSummary($0) }
+        }
+        admin.get("certificates/{id}") { _, request in try await certificate(request.parameters.require("id", as: Int64.self)) }
+        admin.post("certificates/inspect") { request, request_context in
+            let (files, options) = try await upload(request, request_context)
+            return InspectionReportJSON(await Inspector.inspect(files, options: options))
+        }
+        admin.post("certificates") { request, request_context in
+            let (files, options) = try await upload(request, request_context)
+            let outcome = try await CertificateImport(acting(request_context)).run(files, options: options)
+            guard let id = outcome.certificateID else {
+                throw APIError(.unprocessableContent, outcome.report.errors.first?.code.rawValue ?? "refused",
+                               outcome.report.errors.map(\.message).joined(separator: "; "))
+            }
+            var json = InspectionReportJSON(outcome.report)
+            json.ok = true
+            return ImportResponse(certificate: try await certificate(id), report: json)
+        }
+        admin.post("certificates/{id}/activate") { request, request_context in
+            try await activate(request.uri.queryParameters.get("confirm") == "true",
+                               id: request_context.parameters.require("id", as: Int64.self), context: acting(request_context))
+        }
+        admin.get("tokens") { _, _ in
+            try await context.store.adminTokens().map { token in
+                TokenSummary(name: token.name, createdAt: ISO8601DateFormatter().string(from: token.createdAt),
+                             revokedAt: token.revokedAt.map { ISO8601DateFormatter().string(from: $0) })
+            }
+        }
+        admin.post("tokens") { request, request_context in
+            struct NewToken: Decodable { var name: String }
+            let name = try await request.decode(as: NewToken.self, context: request_context).name
+            guard !name.isEmpty, name.count <= 64 else { throw APIError.badRequest("a token name is 1 to 64 characters") }
+            let (token, hash) = AdminTokens.generate()
+            _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: actor(request_context))
+            return TokenCreated(name: name, token: token)
+        }
+        admin.delete("tokens/{name}") { _, request_context in
+            try await context.store.revokeAdminToken(name: request_context.parameters.require("name"), actor: actor(request_context))
+            return Response(status: .noContent)
+        }
+        admin.get("settings") { _, _ in
+            var settings: [String: String] = [:]
+            for key in Settings.keys { settings[key] = try await context.store.setting(key) ?? Settings.defaults[key] }
+            return settings
+        }
+        admin.put("settings/{key}") { request, request_context in
+            struct Value: Decodable { var value: String }
+            let key = try request_context.parameters.require("key")
+            guard Settings.keys.contains(key) else { throw APIError.notFound("no setting \(key); settings: \(Settings.keys.joined(separator: ", "))") }
+            let value = try await request.decode(as: Value.self, context: request_context).value
+            try Settings.validate(key, value)
+            try await context.store.setSetting(key, to: value, actor: actor(request_context))
+            return [key: value]
+        }
+        admin.get("audit") { request, _ in
+            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
+            return AuditPage(entries: try await context.store.auditLog(limit: limit))
+        }
+    }
+
+    private func certificate(_ id: Int64) async throws -> CertificateSummary {
+        guard let found = try await context.store.certificates(in: nil).first(where: { $0.id == id }) else {
+            throw APIError.notFound("no certificate \(id)")
+        }
+        return CertificateSummary(found)
+    }
+
+    /// Proceed now: refused while devices would be cut off unless confirmed; the chain and key are proven
+    /// together before anything changes, then the store and the live server switch.
+    private func activate(_ confirmed: Bool, id: Int64, context: ServiceContext) async throws -> ActivationResponse {
+        guard let target = try await context.store.certificates(in: nil).first(where: { $0.id == id }) else {
+            throw APIError.notFound("no certificate \(id)")
+        }
+        let devices = try await context.store.deviceCount()
+        if devices > 0, !confirmed {
+            throw APIError(.conflict, "confirmation-required",
+                           "\(devices) managed device(s) have not confirmed the trust material and would lose the connection; repeat with confirm=true to proceed",
+                           details: ["devicesAtRisk": devices])
+        }
+        let identity = try await LiveCertificates.identity(of: target, context: context)
+        do { try await context.store.activateCertificate(id: id, actor: context.actor) } catch let error as StoreError where error.code == .conflict {
+            throw APIError(.conflict, "not-activatable", error.description)
+        }
+        live.install(identity, for: target.hostName)
+        return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: devices)
+    }
+
+    private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions) {
+        let body = try await request.decode(as: UploadRequest.self, context: requestContext)
+        guard !body.files.isEmpty else { throw APIError.badRequest("no files were sent") }
+        let password = body.password.map(Password.init)
+        let files = try body.files.map { file in
+            guard let data = Data(base64Encoded: file.content) else { throw APIError.badRequest("\(file.name) is not base64") }
+            return FileReader.read(Array(data), name: file.name, password: password)
+        }
+        var options = InspectionOptions()
+        options.addresses = body.addresses ?? addresses.map(\.description)
+        return (files, options)
+    }
+
+    private func actor(_ requestContext: AdminRequestContext) throws -> AuditActor {
+        guard let actor = requestContext.actor else { throw APIError.unauthorized }
+        return actor
+    }
+
+    /// The service context acting as the caller, so audit entries name the token.
+    private func acting(_ requestContext: AdminRequestContext) throws -> ServiceContext {
+        context.acting(as: try actor(requestContext))
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+import RolloverCore
+
+/// The request context of every route: who is acting, once the admin token has been checked.
+public struct AdminRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The admin token's name; nil on the routes that need no token.
+    public var actor: AuditActor?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        actor = nil
+    }
+
+    /// Uploads of certificate files are small; 10 MB is the documented limit.
+    public var maxUploadSize: Int { 10 * 1024 * 1024 }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+import X509
+
+/// What `rollover serve` makes when it starts on an empty data folder: the CA, a server certificate for the
+/// connection addresses, an admin token, and `ca.pem` for clients. Later starts find them and make nothing.
+public struct FirstStart: Sendable {
+    let context: ServiceContext
+
+    public init(_ context: ServiceContext) { self.context = context }
+
+    public struct Outcome: Sendable {
+        /// The new admin token, when one was made (printed once, also in `DIR/admin-token`).
+        public var newAdminToken: String?
+        public var caFile: String
+        public var adminTokenFile: String
+    }
+
+    public func prepare(addresses: [ConnectionAddress]) async throws -> Outcome {
+        let authority = try await AuthorityService(context).authority()
+        let caFile = (context.dataFolder as NSString).appendingPathComponent("ca.pem")
+        try authority.certificate.serializeAsPEM().pemString.write(toFile: caFile, atomically: true, encoding: .utf8)
+
+        let served = try await context.store.certificates(in: .active).filter { $0.source != .authority }
+        if served.isEmpty {
+            let key = try KeyType.ecP256.generate()
+            let certificate = try authority.issueServerCertificate(for: addresses, publicKey: key.publicKey)
+            let keyID = try await KeyRepository(context).save(key, purpose: "server")
+            let id = try await context.store.insertCertificate(
+                try StoredCertificate(certificate, chain: [authority.certificate], state: .staged, source: .issued, privateKeyID: keyID),
+                actor: .system)
+            try await context.store.activateCertificate(id: id, actor: .system)
+        }
+
+        let tokenFile = (context.dataFolder as NSString).appendingPathComponent("admin-token")
+        var newToken: String?
+        if try await context.store.adminTokens().isEmpty {
+            let (token, hash) = AdminTokens.generate()
+            _ = try await context.store.insertAdminToken(name: "initial-admin", tokenSHA256: hash, actor: .system)
+            try? FileManager.default.removeItem(atPath: tokenFile)
+            guard FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError(.invalid, "cannot write \(tokenFile)")
+            }
+            newToken = token
+        }
+        return Outcome(newAdminToken: newToken, caFile: caFile, adminTokenFile: tokenFile)
+    }
+}
+
+extension LiveCertificates {
+    /// Installs every active served certificate from the store, each proven against its key first.
+    public func load(from context: ServiceContext) async throws {
+        for certificate in try await context.store.certificates(in: .active) where certificate.source != .authority {
+            install(try await Self.identity(of: certificate, context: context), for: certificate.hostName)
+        }
+    }
+
+    static func identity(of certificate: StoredCertificate, context: ServiceContext) async throws -> Identity {
+        guard let keyID = certificate.privateKeyID else { throw StoreError(.invalid, "certificate \(certificate.id) has no private key") }
+        let keyPEM = try await KeyRepository(context).load(id: keyID).serializeAsPEM().pemString
+        return try await prove(leafDER: certificate.der, chainPEM: certificate.chainPEM, keyPEM: keyPEM)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import ServiceLifecycle
+
+/// `rollover serve`: prepares the data folder on first start, loads the live certificates, and serves the API over
+/// HTTPS on every listener, choosing the certificate per handshake so that an activation needs no restart.
+public struct RolloverServerRunner: Sendable {
+    public struct Listener: Sendable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
+        public init(_ text: String) throws {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                throw AuthorityError("--listen \(text) is not HOST:PORT")
+            }
+            let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            self.host = host.isEmpty ? "0.0.0.0" : host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public var dataFolder: String
+    public var listeners: [Listener]
+    public var addresses: [ConnectionAddress]
+    public var databaseURL: String?
+    public var masterKeyFile: String?
+
+    public init(dataFolder: String, listeners: [Listener], addresses: [ConnectionAddress], databaseURL: String?, masterKeyFile: String?) {
+        self.dataFolder = dataFolder
+        self.listeners = listeners
+        self.addresses = addresses
+        self.databaseURL = databaseURL
+        self.masterKeyFile = masterKeyFile
+    }
+
+    /// Runs until SIGTERM or SIGINT. `say` receives the lines an administrator needs (where, the CA file, the token).
+    public func run(say: @escaping @Sendable (String) -> Void) async throws {
+        var logger = Logger(label: "rollover")
+        logger.logLevel = .notice
+        let context = try await ServiceContext.open(dataFolder: dataFolder, databaseURL: databaseURL, masterKeyFile: masterKeyFile, actor: .system)
+        let firstStart = try await FirstStart(context).prepare(addresses: addresses)
+        let live = LiveCertificates()
+        try await live.load(from: context)
+        guard let initial = live.identity(for: nil) else { throw AuthorityError("no active server certificate to serve") }
+
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: initial.chain.map { .certificate($0) }, privateKey: .privateKey(initial.key))
+        tls.sslContextCallback = live.callback
+
+        let router = Router(context: AdminRequestContext.self)
+        AdminAPI(context: context, live: live, addresses: addresses).register(on: router)
+        let responder = router.buildResponder()
+        var applications: [any Service] = []
+        for listener in listeners {
+            let address = listener.description
+            applications.append(Application(
+                responder: responder, server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: .init(address: .hostname(listener.host, port: listener.port)),
+                onServerRunning: { _ in say("Rollover is serving HTTPS on https://\(address)") },
+                logger: logger))
+        }
+        say("Connection addresses: \(addresses.map(\.description).joined(separator: ", "))")
+        say("CA certificate for clients: \(firstStart.caFile)")
+        if let token = firstStart.newAdminToken {
+            say("Admin token (shown once; also in \(firstStart.adminTokenFile), mode 0600): \(token)")
+        }
+        say("Console: https://\(addresses.first?.description ?? "localhost"):\(listeners.first?.port ?? 8443)/ (arrives with the console)")
+        let group = ServiceGroup(configuration: .init(services: applications.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await context.store.close()
+    }
+}

@@ -1,0 +1,24 @@
+import Crypto
+import Foundation
+
+/// Admin tokens: 256 random bits, shown once; only their SHA-256 is stored.
+public enum AdminTokens {
+    /// A new token ("rollover_" and 43 base64url characters) and the hash to store.
+    public static func generate() -> (token: String, sha256: String) {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let token = "rollover_" + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return (token, hash(token))
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares two hashes without an early exit, so timing tells nothing about how much of a guess matched.
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
