@@ -83,6 +83,14 @@ let package = Package(
         ),
         .target(name: "RolloverTestSupport", path: "Sources/RolloverTestSupport"),
         .testTarget(
+            name: "RolloverServerTests",
+            dependencies: [
+                "RolloverServer", "RolloverService", "RolloverPKI", "RolloverStore", "RolloverCore", "RolloverTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "RolloverServiceTests",
             dependencies: [
                 "RolloverService", "RolloverPKI", "RolloverStore", "RolloverCore", "RolloverTestSupport",

@@ -1,0 +1,100 @@
+import Foundation
+import RolloverTestSupport
+import Testing
+
+/// `rollover serve` with real clients: curl, openssl s_client, and a load of kept-open connections through swaps.
+@Suite("Live server", .serialized)
+struct LiveServerTests {
+    /// An openssl CA and server identities it signs for localhost and 127.0.0.1, exported as legacy PKCS#12.
+    func makeIdentities(_ folder: ScratchFolder, count: Int) throws -> [String] {
+        try OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder.path("test-ca.key"), "-out", folder.path("test-ca.pem"),
+                         "-days", "30", "-subj", "/CN=Test Enterprise CA"])
+        try folder.write("server.cnf", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        return try (0..<count).map { index in
+            try OpenSSL.run(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", folder.path("s\(index).key"), "-out", folder.path("s\(index).csr"),
+                             "-subj", "/CN=swap-\(index).example"])
+            try OpenSSL.run(["x509", "-req", "-in", folder.path("s\(index).csr"), "-CA", folder.path("test-ca.pem"), "-CAkey", folder.path("test-ca.key"),
+                             "-CAcreateserial", "-days", "90", "-extfile", folder.path("server.cnf"), "-out", folder.path("s\(index).pem")])
+            try OpenSSL.run(["pkcs12", "-export", "-legacy", "-inkey", folder.path("s\(index).key"), "-in", folder.path("s\(index).pem"),
+                             "-certfile", folder.path("test-ca.pem"), "-out", folder.path("s\(index).pfx"), "-passout", "pass:swap-pass"])
+            return folder.path("s\(index).pfx")
+        }
+    }
+
+    @Test("curl trusts the server with ca.pem; a legacy PFX imported and activated is served to new handshakes while an open connection carries on, without a restart")
+    func swapWithoutRestart() throws {
+        guard OpenSSL.isAvailable else { return }
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let health = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"])
+        #expect(health.status == 0 && health.output.contains(#""status":"ok""#), "\(health.output)")
+        let pfx = try makeIdentities(folder, count: 1)[0]
+
+        // A connection opened before the swap: one request now, one after.
+        let before = Process()
+        before.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        before.arguments = ["openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "localhost", "-CAfile", server.caFile, "-quiet"]
+        let toServer = Pipe(), fromServer = Pipe()
+        before.standardInput = toServer
+        before.standardOutput = fromServer
+        before.standardError = FileHandle.nullDevice
+        try before.run()
+        toServer.fileHandleForWriting.write(Data("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+        usleep(500_000)
+
+        let content = try Data(contentsOf: URL(fileURLWithPath: pfx)).base64EncodedString()
+        try folder.write("import.json", #"{"files":[{"name":"server.pfx","content":"\#(content)"}],"password":"swap-pass"}"#)
+        let imported = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)",
+                                       "-H", "Content-Type: application/json", "--data-binary", "@\(folder.path("import.json"))", "\(server.url)/api/v1/admin/certificates"])
+        #expect(imported.output.contains(#""state":"staged""#), "\(imported.output)")
+        let id = try #require(imported.output.range(of: #""id":(\d+)"#, options: .regularExpression).map { String(imported.output[$0].dropFirst(5)) })
+        let activated = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)", "-X", "POST",
+                                        "\(server.url)/api/v1/admin/certificates/\(id)/activate"])
+        #expect(activated.output.contains(#""state":"active""#), "\(activated.output)")
+
+        let fresh = try Client.run(["openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "localhost",
+                                    "-CAfile", folder.path("test-ca.pem")], input: "")
+        #expect(fresh.output.contains("CN = swap-0.example") && fresh.output.contains("Verify return code: 0 (ok)"), "\(fresh.output)")
+
+        toServer.fileHandleForWriting.write(Data("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+        try toServer.fileHandleForWriting.close()
+        let answers = String(decoding: fromServer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        before.waitUntilExit()
+        #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 2, "the open connection answered before and after: \(answers)")
+        #expect(server.process.isRunning, "no restart: the same process serves on")
+
+        // Secrets never show up in responses or in the log (the one announcement of the first token aside).
+        let logAfterStart = server.log.split(separator: "\n").filter { !$0.hasPrefix("Admin token (shown once") }.joined(separator: "\n")
+        let key = try String(contentsOfFile: folder.path("s0.key"), encoding: .utf8).split(separator: "\n")[1]
+        for text in [logAfterStart, imported.output, activated.output, health.output] {
+            #expect(!text.contains(server.token) && !text.contains(key) && !text.contains("PRIVATE KEY"))
+        }
+    }
+
+    @Test("fifty busy connections through three swaps: no failed request, and every later handshake sees the new certificate within a second")
+    func swapsUnderLoad() throws {
+        guard OpenSSL.isAvailable else { return }
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let identities = try makeIdentities(folder, count: 3)
+        let bundle = try String(contentsOfFile: server.caFile, encoding: .utf8) + "\n" + String(contentsOfFile: folder.path("test-ca.pem"), encoding: .utf8)
+        try folder.write("bundle.pem", bundle)
+        let script = RolloverCLI.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/swap-load.py").path
+        let result = try Client.run(["python3", script, "--port", "\(server.port)", "--cafile", folder.path("bundle.pem"), "--token", server.token,
+                                     "--password", "swap-pass", "--connections", "50"] + identities.flatMap { ["--pfx", $0] })
+        let summary = try #require((try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any], "\(result.output)")
+        print("swap load: \(result.output)")
+        #expect(summary["failures"] as? Int == 0, "\(summary["errors"] ?? "")")
+        #expect((summary["requests"] as? Int ?? 0) > 500)
+        let swaps = summary["swaps"] as? [[String: Any]] ?? []
+        #expect(swaps.count == 3)
+        for swap in swaps {
+            #expect((swap["visibleAfterMs"] as? Double ?? .infinity) < 1000, "the new certificate was not served within a second: \(swap)")
+            #expect(swap["everyLaterHandshakeNew"] as? Bool == true)
+        }
+        #expect(server.process.isRunning)
+    }
+}
