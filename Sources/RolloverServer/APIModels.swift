@@ -41,6 +41,16 @@ struct UploadRequest: Decodable {
     var files: [File]
     var password: String?
     var addresses: [String]?
+    /// The SNI host name the certificate serves; absent for the default certificate.
+    var hostName: String?
+}
+
+/// Reissue from the server's CA: keep the connection addresses or change them, activate now or stage.
+struct ReissueRequest: Decodable {
+    var addresses: [String]?
+    var hostName: String?
+    var activate: Bool?
+    var confirm: Bool?
 }
 
 struct ImportResponse: ResponseEncodable {

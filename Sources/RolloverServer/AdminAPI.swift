@@ -24,12 +24,12 @@ struct AdminAPI: Sendable {
         }
         admin.get("certificates/{id}") { _, request in try await certificate(request.parameters.require("id", as: Int64.self)) }
         admin.post("certificates/inspect") { request, request_context in
-            let (files, options) = try await upload(request, request_context)
+            let (files, options, _) = try await upload(request, request_context)
             return InspectionReportJSON(await Inspector.inspect(files, options: options))
         }
         admin.post("certificates") { request, request_context in
-            let (files, options) = try await upload(request, request_context)
-            let outcome = try await CertificateImport(acting(request_context)).run(files, options: options)
+            let (files, options, hostName) = try await upload(request, request_context)
+            let outcome = try await CertificateImport(acting(request_context)).run(files, options: options, hostName: hostName)
             guard let id = outcome.certificateID else {
                 throw APIError(.unprocessableContent, outcome.report.errors.first?.code.rawValue ?? "refused",
                                outcome.report.errors.map(\.message).joined(separator: "; "))
@@ -41,6 +41,18 @@ struct AdminAPI: Sendable {
         admin.post("certificates/{id}/activate") { request, request_context in
             try await activate(request.uri.queryParameters.get("confirm") == "true",
                                id: request_context.parameters.require("id", as: Int64.self), context: acting(request_context))
+        }
+        admin.post("certificates/reissue") { request, request_context in
+            let body = try await request.decode(as: ReissueRequest.self, context: request_context)
+            let acting = try acting(request_context)
+            let wanted: [ConnectionAddress]
+            do { wanted = try body.addresses.map { try $0.map(ConnectionAddress.init) } ?? addresses } catch {
+                throw APIError.badRequest("\(error)")
+            }
+            guard !wanted.isEmpty else { throw APIError.badRequest("a certificate needs at least one connection address") }
+            let id = try await AuthorityService(acting).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
+            if body.activate == true { return try await activate(body.confirm == true, id: id, context: acting).certificate }
+            return try await certificate(id)
         }
         admin.get("tokens") { _, _ in
             try await context.store.adminTokens().map { token in
@@ -107,7 +119,7 @@ struct AdminAPI: Sendable {
         return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: devices)
     }
 
-    private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions) {
+    private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions, String?) {
         let body = try await request.decode(as: UploadRequest.self, context: requestContext)
         guard !body.files.isEmpty else { throw APIError.badRequest("no files were sent") }
         let password = body.password.map(Password.init)
@@ -116,8 +128,8 @@ struct AdminAPI: Sendable {
             return FileReader.read(Array(data), name: file.name, password: password)
         }
         var options = InspectionOptions()
-        options.addresses = body.addresses ?? addresses.map(\.description)
-        return (files, options)
+        options.addresses = body.addresses ?? body.hostName.map { [$0] } ?? addresses.map(\.description)
+        return (files, options, body.hostName)
     }
 
     private func actor(_ requestContext: AdminRequestContext) throws -> AuditActor {

@@ -26,12 +26,7 @@ public struct FirstStart: Sendable {
 
         let served = try await context.store.certificates(in: .active).filter { $0.source != .authority }
         if served.isEmpty {
-            let key = try KeyType.ecP256.generate()
-            let certificate = try authority.issueServerCertificate(for: addresses, publicKey: key.publicKey)
-            let keyID = try await KeyRepository(context).save(key, purpose: "server")
-            let id = try await context.store.insertCertificate(
-                try StoredCertificate(certificate, chain: [authority.certificate], state: .staged, source: .issued, privateKeyID: keyID),
-                actor: .system)
+            let id = try await AuthorityService(context).issueServerCertificate(for: addresses)
             try await context.store.activateCertificate(id: id, actor: .system)
         }
 

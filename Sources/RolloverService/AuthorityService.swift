@@ -25,6 +25,22 @@ public struct AuthorityService: Sendable {
     }
 }
 
+extension AuthorityService {
+    /// A new key and server certificate from the CA for `addresses`, stored `staged` (activation is separate, so the
+    /// same checks and confirmation apply). Used on first start and by reissue.
+    public func issueServerCertificate(for addresses: [ConnectionAddress], hostName: String? = nil, validityDays: Int? = nil) async throws -> Int64 {
+        let authority = try await authority()
+        let maximum = Int(try await context.store.setting("maximum-validity-days") ?? "") ?? CertificateAuthority.defaultServerValidityDays
+        let key = try KeyType.ecP256.generate()
+        let certificate = try authority.issueServerCertificate(
+            for: addresses, publicKey: key.publicKey, validityDays: min(validityDays ?? maximum, maximum), maximumValidityDays: maximum)
+        let keyID = try await KeyRepository(context).save(key, purpose: "server")
+        return try await context.store.insertCertificate(
+            try StoredCertificate(certificate, chain: [authority.certificate], state: .staged, source: .issued, privateKeyID: keyID, hostName: hostName),
+            actor: context.actor)
+    }
+}
+
 extension StoredCertificate {
     /// A store record for a swift-certificates certificate and the chain above it.
     public init(_ certificate: Certificate, chain: [Certificate], state: CertificateState, source: CertificateSource,

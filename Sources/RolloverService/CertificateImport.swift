@@ -19,7 +19,8 @@ public struct CertificateImport: Sendable {
         public var fulfilledRequestID: Int64?
     }
 
-    public func run(_ files: [FileContents], options: InspectionOptions) async throws -> Outcome {
+    /// - Parameter hostName: the SNI host name the certificate will serve, or nil for the default certificate.
+    public func run(_ files: [FileContents], options: InspectionOptions, hostName: String? = nil) async throws -> Outcome {
         var report = await Inspector.inspect(files, options: options)
         var pendingKeyID: Int64?
         var fulfilled: StoredSigningRequest?
@@ -50,7 +51,7 @@ public struct CertificateImport: Sendable {
         let record = StoredCertificate(
             sha256: leaf.sha256Fingerprint, der: leaf.der, chainPEM: chain.map(\.pem).joined(separator: "\n"),
             subject: leaf.subject.description, notBefore: leaf.notBefore, notAfter: leaf.notAfter,
-            state: .staged, source: .imported, privateKeyID: keyID)
+            state: .staged, source: .imported, privateKeyID: keyID, hostName: hostName?.lowercased())
         let id = try await context.store.insertCertificate(record, actor: context.actor)
         if let fulfilled {
             // The request is answered; its key now belongs to the certificate and stays.

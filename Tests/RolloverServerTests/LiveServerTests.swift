@@ -6,10 +6,10 @@ import Testing
 @Suite("Live server", .serialized)
 struct LiveServerTests {
     /// An openssl CA and server identities it signs for localhost and 127.0.0.1, exported as legacy PKCS#12.
-    func makeIdentities(_ folder: ScratchFolder, count: Int) throws -> [String] {
+    func makeIdentities(_ folder: ScratchFolder, count: Int, names: String = "DNS:localhost,IP:127.0.0.1") throws -> [String] {
         try OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder.path("test-ca.key"), "-out", folder.path("test-ca.pem"),
                          "-days", "30", "-subj", "/CN=Test Enterprise CA"])
-        try folder.write("server.cnf", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        try folder.write("server.cnf", "subjectAltName=\(names)\nextendedKeyUsage=serverAuth\n")
         return try (0..<count).map { index in
             try OpenSSL.run(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", folder.path("s\(index).key"), "-out", folder.path("s\(index).csr"),
                              "-subj", "/CN=swap-\(index).example"])
@@ -96,5 +96,36 @@ struct LiveServerTests {
             #expect(swap["everyLaterHandshakeNew"] as? Bool == true)
         }
         #expect(server.process.isRunning)
+    }
+
+    @Test("each SNI host name gets its own certificate, clients without SNI get the default, and a reissue for a new address is served at once")
+    func sniAndReissue() throws {
+        guard OpenSSL.isAvailable else { return }
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let pfx = try makeIdentities(folder, count: 1, names: "DNS:mdm.example.test")[0]
+        let content = try Data(contentsOf: URL(fileURLWithPath: pfx)).base64EncodedString()
+        try folder.write("import.json", #"{"files":[{"name":"sni.pfx","content":"\#(content)"}],"password":"swap-pass","hostName":"mdm.example.test"}"#)
+        let auth = ["-H", "Authorization: Bearer \(server.token)", "-H", "Content-Type: application/json"]
+        let imported = try Client.run(["curl", "-sS", "--cacert", server.caFile] + auth + ["--data-binary", "@\(folder.path("import.json"))", "\(server.url)/api/v1/admin/certificates"])
+        let id = try #require(imported.output.range(of: #""id":(\d+)"#, options: .regularExpression).map { String(imported.output[$0].dropFirst(5)) }, "\(imported.output)")
+        _ = try Client.run(["curl", "-sS", "--cacert", server.caFile] + auth + ["-X", "POST", "\(server.url)/api/v1/admin/certificates/\(id)/activate"])
+
+        func served(_ sni: [String]) throws -> String {
+            try Client.run(["openssl", "s_client", "-connect", "127.0.0.1:\(server.port)"] + sni, input: "").output
+        }
+        #expect(try served(["-servername", "mdm.example.test"]).contains("CN = swap-0.example"))
+        #expect(try served(["-servername", "localhost"]).contains("CN = localhost"))
+        #expect(try served(["-noservername"]).contains("CN = localhost"))
+
+        try folder.write("reissue.json", #"{"addresses":["localhost","127.0.0.1","new.example.test"],"activate":true}"#)
+        let reissued = try Client.run(["curl", "-sS", "--cacert", server.caFile] + auth + ["--data-binary", "@\(folder.path("reissue.json"))", "\(server.url)/api/v1/admin/certificates/reissue"])
+        #expect(reissued.output.contains(#""new.example.test""#) && reissued.output.contains(#""state":"active""#), "\(reissued.output)")
+        let text = try Client.run(["sh", "-c", "echo | openssl s_client -connect 127.0.0.1:\(server.port) -servername localhost 2>/dev/null | openssl x509 -noout -ext subjectAltName"]).output
+        #expect(text.contains("DNS:new.example.test"), "\(text)")
+        #expect(try served(["-servername", "mdm.example.test"]).contains("CN = swap-0.example"), "the reissue replaced the default only")
+        let health = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"])
+        #expect(health.output.contains(#""activeCertificates":2"#), "\(health.output)")
     }
 }
