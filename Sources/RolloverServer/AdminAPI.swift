@@ -10,8 +10,14 @@ struct AdminAPI: Sendable {
     let context: ServiceContext
     let live: LiveCertificates
     let addresses: [ConnectionAddress]
+    var metrics = ServerMetrics()
 
     func register(on router: Router<AdminRequestContext>) {
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.get("/metrics") { _, _ in
+            let text = metrics.render(active: try await context.store.certificates(in: .active))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/api/v1/health") { _, _ in
             Health(status: "ok", activeCertificates: try await context.store.certificates(in: .active).filter { $0.source != .authority }.count)
         }

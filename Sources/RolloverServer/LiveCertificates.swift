@@ -17,8 +17,12 @@ public final class LiveCertificates: Sendable {
 
     private let identities = Mutex<[String: Identity]>([:])
     private static let defaultHost = ""
+    private let onHandshake: @Sendable (Identity) -> Void
 
-    public init() {}
+    /// - Parameter onHandshake: called for every handshake with the identity served (metrics).
+    public init(onHandshake: @escaping @Sendable (Identity) -> Void = { _ in }) {
+        self.onHandshake = onHandshake
+    }
 
     /// Builds an identity from PEM/DER and proves the key belongs to the chain by building a TLS context, off the
     /// event loop since loading keys can block.
@@ -52,6 +56,7 @@ public final class LiveCertificates: Sendable {
                 promise.succeed(.noChanges)
                 return
             }
+            onHandshake(identity)
             var override = NIOSSLContextConfigurationOverride()
             override.certificateChain = identity.chain.map { .certificate($0) }
             override.privateKey = .privateKey(identity.key)

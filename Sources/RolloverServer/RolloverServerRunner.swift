@@ -48,7 +48,8 @@ public struct RolloverServerRunner: Sendable {
         logger.logLevel = .notice
         let context = try await ServiceContext.open(dataFolder: dataFolder, databaseURL: databaseURL, masterKeyFile: masterKeyFile, actor: .system)
         let firstStart = try await FirstStart(context).prepare(addresses: addresses)
-        let live = LiveCertificates()
+        let metrics = ServerMetrics()
+        let live = LiveCertificates(onHandshake: { metrics.handshake(certificateSHA256: $0.sha256) })
         try await live.load(from: context)
         guard let initial = live.identity(for: nil) else { throw AuthorityError("no active server certificate to serve") }
 
@@ -57,7 +58,7 @@ public struct RolloverServerRunner: Sendable {
         tls.sslContextCallback = live.callback
 
         let router = Router(context: AdminRequestContext.self)
-        AdminAPI(context: context, live: live, addresses: addresses).register(on: router)
+        AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics).register(on: router)
         let responder = router.buildResponder()
         var applications: [any Service] = []
         for listener in listeners {

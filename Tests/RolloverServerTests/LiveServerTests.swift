@@ -127,5 +127,11 @@ struct LiveServerTests {
         #expect(try served(["-servername", "mdm.example.test"]).contains("CN = swap-0.example"), "the reissue replaced the default only")
         let health = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"])
         #expect(health.output.contains(#""activeCertificates":2"#), "\(health.output)")
+
+        let metrics = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/metrics"]).output
+        #expect(metrics.contains(#"rollover_certificate_expiry_seconds{certificate_sha256=""#) && metrics.contains(#"host="mdm.example.test""#), "\(metrics)")
+        #expect(metrics.contains("rollover_tls_handshakes_total{certificate_sha256="), "\(metrics)")
+        #expect(metrics.contains(#"rollover_http_requests_total{method="GET",route="/api/v1/health",status="200"}"#), "\(metrics)")
+        #expect(metrics.contains(#"route="/api/v1/admin/certificates/reissue",status="200""#), "\(metrics)")
     }
 }
