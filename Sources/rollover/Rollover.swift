@@ -6,7 +6,10 @@ struct Rollover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollover",
         abstract: "Manages the TLS certificate of a device-management server so that no device is lost when it changes.",
-        subcommands: [ServeCommand.self, Inspect.self, ImportCommand.self, SigningRequestCommand.self, KeysCommand.self]
+        subcommands: [
+            ServeCommand.self, Inspect.self, ImportCommand.self, CertsCommand.self, ActivateCommand.self, ReissueCommand.self,
+            TokensCommand.self, SettingsCommand.self, AuditCommand.self, SigningRequestCommand.self, KeysCommand.self,
+        ]
     )
 
     /// Exit status 2 for every usage error (ArgumentParser's own is 64), as the commands document.

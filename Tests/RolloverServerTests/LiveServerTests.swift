@@ -43,15 +43,14 @@ struct LiveServerTests {
         toServer.fileHandleForWriting.write(Data("GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
         usleep(500_000)
 
-        let content = try Data(contentsOf: URL(fileURLWithPath: pfx)).base64EncodedString()
-        try folder.write("import.json", #"{"files":[{"name":"server.pfx","content":"\#(content)"}],"password":"swap-pass"}"#)
-        let imported = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)",
-                                       "-H", "Content-Type: application/json", "--data-binary", "@\(folder.path("import.json"))", "\(server.url)/api/v1/admin/certificates"])
-        #expect(imported.output.contains(#""state":"staged""#), "\(imported.output)")
-        let id = try #require(imported.output.range(of: #""id":(\d+)"#, options: .regularExpression).map { String(imported.output[$0].dropFirst(5)) })
-        let activated = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)", "-X", "POST",
-                                        "\(server.url)/api/v1/admin/certificates/\(id)/activate"])
-        #expect(activated.output.contains(#""state":"active""#), "\(activated.output)")
+        // `rollover import` and `rollover activate` against the running server, as an administrator would.
+        let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
+        let imported = try RolloverCLI.run(["import", pfx, "--password-env", "PFX_PASSWORD", "--address", "localhost", "--json"] + remote,
+                                           environment: ["PFX_PASSWORD": "swap-pass"])
+        #expect(imported.status == 0 && imported.output.contains(#""state" : "staged""#), "\(imported.output)\(imported.errors)")
+        let id = try #require(imported.output.range(of: #""id" : (\d+)"#, options: .regularExpression).map { String(imported.output[$0].dropFirst(7)) })
+        let activated = try RolloverCLI.run(["activate", id, "--json"] + remote)
+        #expect(activated.status == 0 && activated.output.contains(#""state" : "active""#), "\(activated.output)\(activated.errors)")
 
         let fresh = try Client.run(["openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "localhost",
                                     "-CAfile", folder.path("test-ca.pem")], input: "")
@@ -67,7 +66,7 @@ struct LiveServerTests {
         // Secrets never show up in responses or in the log (the one announcement of the first token aside).
         let logAfterStart = server.log.split(separator: "\n").filter { !$0.hasPrefix("Admin token (shown once") }.joined(separator: "\n")
         let key = try String(contentsOfFile: folder.path("s0.key"), encoding: .utf8).split(separator: "\n")[1]
-        for text in [logAfterStart, imported.output, activated.output, health.output] {
+        for text in [logAfterStart, imported.output, imported.errors, activated.output, health.output] {
             #expect(!text.contains(server.token) && !text.contains(key) && !text.contains("PRIVATE KEY"))
         }
     }
@@ -133,5 +132,29 @@ struct LiveServerTests {
         #expect(metrics.contains("rollover_tls_handshakes_total{certificate_sha256="), "\(metrics)")
         #expect(metrics.contains(#"rollover_http_requests_total{method="GET",route="/api/v1/health",status="200"}"#), "\(metrics)")
         #expect(metrics.contains(#"route="/api/v1/admin/certificates/reissue",status="200""#), "\(metrics)")
+    }
+
+    @Test("the CLI manages a running server: tokens, certificates, settings, audit; a revoked token is refused; --json everywhere")
+    func cliAgainstServer() throws {
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
+        let created = try RolloverCLI.run(["tokens", "create", "ops"] + remote)
+        #expect(created.status == 0 && created.output.hasPrefix("rollover_"))
+        try folder.write("ops-token", created.output)
+        let ops = ["--server", server.url, "--cacert", server.caFile, "--token-file", folder.path("ops-token")]
+        let certs = try RolloverCLI.run(["certs", "--json"] + ops)
+        #expect(certs.status == 0 && certs.output.contains(#""source" : "issued""#), "\(certs.output)")
+        #expect(try RolloverCLI.run(["certs"] + ops).output.hasPrefix("ID  STATE"))
+        #expect(try RolloverCLI.run(["settings", "sync-period-seconds", "900"] + ops).status == 0)
+        #expect(try RolloverCLI.run(["settings", "https-mode", "sideways"] + ops).status == 1)
+        let audit = try RolloverCLI.run(["audit", "--json", "--limit", "3"] + ops)
+        #expect(audit.output.contains(#""actor" : "ops""#) && audit.output.contains("setting.change"), "\(audit.output)")
+        #expect(try RolloverCLI.run(["tokens", "revoke", "ops"] + remote).status == 0)
+        let refused = try RolloverCLI.run(["certs"] + ops)
+        #expect(refused.status == 1 && refused.errors.contains("unauthorized"), "\(refused.errors)")
+        let untrusted = try RolloverCLI.run(["certs", "--server", server.url, "--cacert", "/etc/ssl/certs/ca-certificates.crt", "--token-file", server.data + "/admin-token"])
+        #expect(untrusted.status == 1 && untrusted.errors.contains("not trusted"), "\(untrusted.errors)")
     }
 }
