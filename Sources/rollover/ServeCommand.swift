@@ -7,28 +7,32 @@ import RolloverServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server: HTTPS with its own CA on first start, the admin API, certificate changes without a restart.")
+        abstract: "Run the server: HTTPS with its own CA on first start, the admin API, certificate changes without a restart.",
+        discussion: "Settings: flags, then ROLLOVER_DATA, ROLLOVER_LISTEN, ROLLOVER_ADDRESS, ROLLOVER_DATABASE, ROLLOVER_MASTER_KEY_FILE, then a JSON --config file, then defaults.")
 
-    @Option(name: .customLong("listen"), help: "HOST:PORT to listen on. Repeatable. Default: 0.0.0.0:8443.")
-    var listeners: [String] = []
-
+    @Option(help: "The data folder (default: ./data).") var data: String?
+    @Option(name: .customLong("listen"), help: "HOST:PORT to listen on. Repeatable. Default: 0.0.0.0:8443.") var listeners: [String] = []
     @Option(name: .customLong("address"), help: "A connection address devices use (DNS name or IP). Repeatable. Default: this host's name, localhost and 127.0.0.1.")
     var addresses: [String] = []
-
-    @OptionGroup var store: StoreOptions
+    @Option(help: "A PostgreSQL URL instead of SQLite in the data folder.") var database: String?
+    @Option(help: "Read the master key from this file.") var masterKeyFile: String?
+    @Option(help: "A JSON file with data, listen, addresses, database, masterKeyFile (or ROLLOVER_CONFIG).") var config: String?
 
     func run() async throws {
+        let settings = try ServeSettings.resolve(
+            flags: .init(data: data, listen: listeners.isEmpty ? nil : listeners, addresses: addresses.isEmpty ? nil : addresses,
+                         database: database, masterKeyFile: masterKeyFile),
+            environment: ProcessInfo.processInfo.environment, configFile: config, defaultAddresses: Self.defaultAddresses)
         let listen: [RolloverServerRunner.Listener]
         let connection: [ConnectionAddress]
         do {
-            listen = try (listeners.isEmpty ? ["0.0.0.0:8443"] : listeners).map(RolloverServerRunner.Listener.init)
-            let names = addresses.isEmpty ? Self.defaultAddresses : addresses
-            connection = try names.map(ConnectionAddress.init)
+            listen = try settings.listen.map(RolloverServerRunner.Listener.init)
+            connection = try settings.addresses.map(ConnectionAddress.init)
         } catch {
             throw UsageFailure("\(error)")
         }
-        let runner = RolloverServerRunner(dataFolder: store.data, listeners: listen, addresses: connection,
-                                          databaseURL: store.database, masterKeyFile: store.masterKeyFile)
+        let runner = RolloverServerRunner(dataFolder: settings.data, listeners: listen, addresses: connection,
+                                          databaseURL: settings.database, masterKeyFile: settings.masterKeyFile)
         try await runner.run { line in
             print(line)
             fflush(nil)

@@ -157,4 +157,22 @@ struct LiveServerTests {
         let untrusted = try RolloverCLI.run(["certs", "--server", server.url, "--cacert", "/etc/ssl/certs/ca-certificates.crt", "--token-file", server.data + "/admin-token"])
         #expect(untrusted.status == 1 && untrusted.errors.contains("not trusted"), "\(untrusted.errors)")
     }
+
+    @Test("serve settings: a flag beats the environment, which beats the config file")
+    func settingsPrecedence() throws {
+        let folder = try ScratchFolder()
+        let (fromFile, fromEnvironment, fromFlag) = (try ServerProcess.freePort(), try ServerProcess.freePort(), try ServerProcess.freePort())
+        try folder.write("rollover.json", #"{"listen": ["127.0.0.1:\#(fromFile)"], "addresses": ["localhost"]}"#)
+        let environmentWins = try ServerProcess(folder: folder, port: fromEnvironment, listenFlag: false, extraArguments: ["--config", folder.path("rollover.json")],
+                                                environment: ["ROLLOVER_LISTEN": "127.0.0.1:\(fromEnvironment)"])
+        #expect(environmentWins.log.contains("https://127.0.0.1:\(fromEnvironment)"), "\(environmentWins.log)")
+        environmentWins.stop()
+        let flagWins = try ServerProcess(folder: folder, port: fromFlag, extraArguments: ["--config", folder.path("rollover.json")],
+                                         environment: ["ROLLOVER_LISTEN": "127.0.0.1:\(fromEnvironment)"])
+        #expect(flagWins.log.contains("https://127.0.0.1:\(fromFlag)") && !flagWins.log.contains(":\(fromEnvironment)"), "\(flagWins.log)")
+        flagWins.stop()
+        let fileOnly = try ServerProcess(folder: folder, port: fromFile, listenFlag: false, extraArguments: ["--config", folder.path("rollover.json")])
+        #expect(fileOnly.log.contains("https://127.0.0.1:\(fromFile)"), "\(fileOnly.log)")
+        fileOnly.stop()
+    }
 }

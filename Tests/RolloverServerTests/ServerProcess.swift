@@ -8,14 +8,18 @@ final class ServerProcess: @unchecked Sendable {
     let data: String
     let logFile: String
 
-    init(folder: ScratchFolder) throws {
-        port = try Self.freePort()
+    /// - Parameters:
+    ///   - listenFlag: pass `--listen` for `port`; without it the port must come from the environment or a config file.
+    init(folder: ScratchFolder, port: Int? = nil, listenFlag: Bool = true, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.port = try port ?? Self.freePort()
         data = folder.path("data")
         logFile = folder.path("serve.log")
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.executableURL = RolloverCLI.binary
-        process.arguments = ["serve", "--data", data, "--listen", "127.0.0.1:\(port)", "--address", "localhost", "--address", "127.0.0.1"]
+        process.arguments = ["serve", "--data", data] + (listenFlag ? ["--listen", "127.0.0.1:\(self.port)"] : [])
+            + ["--address", "localhost", "--address", "127.0.0.1"] + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
         try process.run()
