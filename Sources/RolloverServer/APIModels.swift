@@ -31,8 +31,8 @@ struct CertificateSummary: ResponseEncodable, Decodable, Equatable {
     }
 }
 
-/// Files sent for inspection or import: base64 contents, one password for all, optional addresses to check
-/// (the server's connection addresses by default).
+/// Files sent for inspection or import, as JSON (base64 contents) or multipart form data: one password for all,
+/// optional addresses to check (the server's connection addresses by default).
 struct UploadRequest: Decodable {
     struct File: Decodable {
         var name: String

@@ -126,7 +126,12 @@ struct AdminAPI: Sendable {
     }
 
     private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions, String?) {
-        let body = try await request.decode(as: UploadRequest.self, context: requestContext)
+        let body: UploadRequest
+        if let boundary = request.headers[.contentType].flatMap(MultipartUpload.boundary) {
+            body = try MultipartUpload.parse(try await request.body.collect(upTo: requestContext.maxUploadSize), boundary: boundary)
+        } else {
+            body = try await request.decode(as: UploadRequest.self, context: requestContext)
+        }
         guard !body.files.isEmpty else { throw APIError.badRequest("no files were sent") }
         let password = body.password.map(Password.init)
         let files = try body.files.map { file in

@@ -154,6 +154,14 @@ struct LiveServerTests {
         #expect(try RolloverCLI.run(["tokens", "revoke", "ops"] + remote).status == 0)
         let refused = try RolloverCLI.run(["certs"] + ops)
         #expect(refused.status == 1 && refused.errors.contains("unauthorized"), "\(refused.errors)")
+        guard OpenSSL.isAvailable else { return }
+        try OpenSSL.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", folder.path("form.key"),
+                         "-out", folder.path("form.pem"), "-days", "30", "-subj", "/CN=form.example", "-addext", "subjectAltName=DNS:form.example"])
+        let form = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)",
+                                   "-F", "file=@\(folder.path("form.pem"))", "-F", "file=@\(folder.path("form.key"))", "-F", "address=form.example",
+                                   "-F", "hostName=form.example", "\(server.url)/api/v1/admin/certificates"])
+        #expect(form.output.contains(#""state":"staged""#) && form.output.contains(#""hostName":"form.example""#), "\(form.output)")
+
         let untrusted = try RolloverCLI.run(["certs", "--server", server.url, "--cacert", "/etc/ssl/certs/ca-certificates.crt", "--token-file", server.data + "/admin-token"])
         #expect(untrusted.status == 1 && untrusted.errors.contains("not trusted"), "\(untrusted.errors)")
     }
