@@ -82,7 +82,7 @@ struct LiveServerTests {
         try folder.write("bundle.pem", bundle)
         let script = RolloverCLI.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/swap-load.py").path
-        let result = try Client.run(["python3", script, "--port", "\(server.port)", "--cafile", folder.path("bundle.pem"), "--token", server.token,
+        let result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "--port", "\(server.port)", "--cafile", folder.path("bundle.pem"), "--token", server.token,
                                      "--password", "swap-pass", "--connections", "50"] + identities.flatMap { ["--pfx", $0] })
         let summary = try #require((try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any], "\(result.output)")
         print("swap load: \(result.output)")

@@ -62,23 +62,11 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a command-line client (curl, openssl) and returns what it printed.
+/// Runs a command-line client (curl, openssl, python3) and returns what it printed, both streams together.
 enum Client {
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), arguments, stdin: input)
+        return (outcome.status, outcome.output + outcome.errors)
     }
 }
