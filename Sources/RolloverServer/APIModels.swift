@@ -20,7 +20,7 @@ struct CertificateSummary: ResponseEncodable, Decodable, Equatable {
     init(_ certificate: StoredCertificate, now: Date = Date()) {
         id = certificate.id
         state = certificate.state.rawValue
-        source = certificate.source.rawValue
+        source = certificate.fromSigningRequest ? "csr" : certificate.source.rawValue
         subject = certificate.subject
         sans = ParsedCertificate.parse(der: certificate.der)?.subjectAlternativeNameTexts ?? []
         notBefore = ISO8601DateFormatter().string(from: certificate.notBefore)

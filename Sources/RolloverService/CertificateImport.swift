@@ -51,7 +51,7 @@ public struct CertificateImport: Sendable {
         let record = StoredCertificate(
             sha256: leaf.sha256Fingerprint, der: leaf.der, chainPEM: chain.map(\.pem).joined(separator: "\n"),
             subject: leaf.subject.description, notBefore: leaf.notBefore, notAfter: leaf.notAfter,
-            state: .staged, source: .imported, privateKeyID: keyID, hostName: hostName?.lowercased())
+            state: .staged, source: .imported, privateKeyID: keyID, hostName: hostName?.lowercased(), fromSigningRequest: pendingKeyID != nil)
         let id = try await context.store.insertCertificate(record, actor: context.actor)
         if let fulfilled {
             // The request is answered; its key now belongs to the certificate and stays.

@@ -105,10 +105,11 @@ public final class PostgresStore: Store {
         try await transaction { connection in
             let id = try await self.single(Int64.self, connection, """
                 INSERT INTO certificates (sha256, der, chain_pem, subject, not_before, not_after, state, source, private_key_id,
-                  host_name, created_at)
+                  host_name, created_at, from_signing_request)
                 VALUES (\(certificate.sha256), \(ByteBuffer(bytes: certificate.der)), \(certificate.chainPEM), \(certificate.subject),
                   \(Self.seconds(certificate.notBefore)), \(Self.seconds(certificate.notAfter)), \(certificate.state.rawValue),
-                  \(certificate.source.rawValue), \(certificate.privateKeyID), \(certificate.hostName), \(Self.now))
+                  \(certificate.source.rawValue), \(certificate.privateKeyID), \(certificate.hostName), \(Self.now),
+                  \(Int32(certificate.fromSigningRequest ? 1 : 0)))
                 RETURNING id
                 """)
             try await self.audit(connection, actor, "certificate.add", "certificate", id,
@@ -132,7 +133,8 @@ public final class PostgresStore: Store {
                 notAfter: Self.date(try row["not_after"].decode(Int64.self)),
                 state: CertificateState(rawValue: try row["state"].decode(String.self)) ?? .staged,
                 source: CertificateSource(rawValue: try row["source"].decode(String.self)) ?? .imported,
-                privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self))
+                privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self),
+                fromSigningRequest: try row["from_signing_request"].decode(Int32.self) != 0)
         }
     }
 

@@ -89,11 +89,12 @@ public final class SQLiteStore: Store {
         try await write { db in
             try db.execute(sql: """
                 INSERT INTO certificates (sha256, der, chain_pem, subject, not_before, not_after, state, source,
-                  private_key_id, host_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  private_key_id, host_name, created_at, from_signing_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     certificate.sha256, Data(certificate.der), certificate.chainPEM, certificate.subject,
                     Self.seconds(certificate.notBefore), Self.seconds(certificate.notAfter), certificate.state.rawValue,
                     certificate.source.rawValue, certificate.privateKeyID, certificate.hostName, Self.now,
+                    certificate.fromSigningRequest ? 1 : 0,
                 ])
             let id = db.lastInsertedRowID
             try Self.audit(db, actor, "certificate.add", "certificate", id, "\(certificate.source.rawValue) \(certificate.subject) \(certificate.sha256)")
@@ -351,7 +352,7 @@ public final class SQLiteStore: Store {
             id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), chainPEM: row["chain_pem"], subject: row["subject"],
             notBefore: date(row["not_before"]), notAfter: date(row["not_after"]),
             state: CertificateState(rawValue: row["state"]) ?? .staged, source: CertificateSource(rawValue: row["source"]) ?? .imported,
-            privateKeyID: row["private_key_id"], hostName: row["host_name"])
+            privateKeyID: row["private_key_id"], hostName: row["host_name"], fromSigningRequest: (row["from_signing_request"] as Int) != 0)
     }
 
     static var now: Int64 { seconds(Date()) }

@@ -61,7 +61,11 @@ enum StoreSchema {
                 CREATE TABLE audit_log (id \(id), at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
                   subject_kind TEXT, subject_id BIGINT, detail TEXT)
                 """,
-            ])
+            ]),
+            // v2: remember that a certificate answered one of our signing requests, so listings can say "csr".
+            Migration(version: 2, statements: [
+                "ALTER TABLE certificates ADD COLUMN from_signing_request INTEGER NOT NULL DEFAULT 0",
+            ]),
         ]
     }
 }

@@ -16,9 +16,12 @@ public struct StoredCertificate: Sendable, Hashable {
     public var privateKeyID: Int64?
     /// The SNI host name it serves, or nil for the default certificate.
     public var hostName: String?
+    /// It came back signed for one of Rollover's own signing requests (its key never left the store).
+    public var fromSigningRequest: Bool
 
     public init(id: Int64 = 0, sha256: String, der: [UInt8], chainPEM: String, subject: String, notBefore: Date, notAfter: Date,
-                state: CertificateState, source: CertificateSource, privateKeyID: Int64?, hostName: String? = nil) {
+                state: CertificateState, source: CertificateSource, privateKeyID: Int64?, hostName: String? = nil,
+                fromSigningRequest: Bool = false) {
         self.id = id
         self.sha256 = sha256
         self.der = der
@@ -30,5 +33,6 @@ public struct StoredCertificate: Sendable, Hashable {
         self.source = source
         self.privateKeyID = privateKeyID
         self.hostName = hostName
+        self.fromSigningRequest = fromSigningRequest
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import RolloverCore
+import RolloverService
 import RolloverTestSupport
 import Testing
 
@@ -6,7 +8,7 @@ import Testing
 @Suite("Signing request workflow")
 struct SigningRequestWorkflowTests {
     @Test("a request from rollover csr passes openssl req -verify, an openssl CA signs it, and it imports with the pending key")
-    func requestSignImport() throws {
+    func requestSignImport() async throws {
         guard OpenSSL.isAvailable else { return }
         let folder = try ScratchFolder()
         let data = folder.path("data")
@@ -32,6 +34,9 @@ struct SigningRequestWorkflowTests {
         #expect(imported.status == 0, "\(imported.output)\(imported.errors)")
         #expect(imported.output.contains("private key held by Rollover") && imported.output.contains("answering signing request 1"))
         #expect(try RolloverCLI.run(["csr", "list", "--data", data]).output.contains("No pending signing requests"))
+        let context = try await ServiceContext.open(dataFolder: data, environment: [:], actor: AuditActor("test"))
+        #expect(try await context.store.certificates(in: .staged).last?.fromSigningRequest == true, "listed as source csr")
+        try await context.store.close()
         let again = try RolloverCLI.run(["import", "--data", data, folder.path("signed.pem"), folder.path("ca.pem")])
         #expect(again.status == 1, "importing the same certificate twice is refused")
     }

@@ -82,6 +82,12 @@ struct StoreConformanceTests {
         #expect(try await store.certificates(in: .staged).isEmpty)
         let stored = try #require(try await store.certificates(in: nil).first)
         #expect(stored.state == .reserve && stored.der == [0x30, 0x03, 0x02, 0x01, 0x01] && stored.hostName == "mdm.example.com")
+        #expect(!stored.fromSigningRequest)
+        var answered = Self.certificate(keyID: nil)
+        answered.sha256 = "answered"
+        answered.fromSigningRequest = true
+        _ = try await store.insertCertificate(answered, actor: admin)
+        #expect(try await store.certificates(in: nil).last?.fromSigningRequest == true)
         await #expect(throws: StoreError.self) { try await store.setCertificateState(id: 999, to: .active, actor: admin) }
         try await store.close()
     }
