@@ -19,8 +19,9 @@ public struct FirstStart: Sendable {
         public var adminTokenFile: String
     }
 
-    public func prepare(addresses: [ConnectionAddress]) async throws -> Outcome {
-        let authority = try await AuthorityService(context).authority()
+    /// - Parameter caKeyType: the key of the CA when it is created now (P-256 by default, RSA-3072 on request).
+    public func prepare(addresses: [ConnectionAddress], caKeyType: KeyType = .ecP256) async throws -> Outcome {
+        let authority = try await AuthorityService(context).authority(keyType: caKeyType)
         let caFile = (context.dataFolder as NSString).appendingPathComponent("ca.pem")
         try authority.certificate.serializeAsPEM().pemString.write(toFile: caFile, atomically: true, encoding: .utf8)
 

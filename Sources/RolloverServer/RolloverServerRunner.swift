@@ -33,6 +33,8 @@ public struct RolloverServerRunner: Sendable {
     public var addresses: [ConnectionAddress]
     public var databaseURL: String?
     public var masterKeyFile: String?
+    /// The CA's key type if it is created on this start.
+    public var caKeyType: KeyType = .ecP256
 
     public init(dataFolder: String, listeners: [Listener], addresses: [ConnectionAddress], databaseURL: String?, masterKeyFile: String?) {
         self.dataFolder = dataFolder
@@ -47,7 +49,7 @@ public struct RolloverServerRunner: Sendable {
         var logger = Logger(label: "rollover")
         logger.logLevel = .notice
         let context = try await ServiceContext.open(dataFolder: dataFolder, databaseURL: databaseURL, masterKeyFile: masterKeyFile, actor: .system)
-        let firstStart = try await FirstStart(context).prepare(addresses: addresses)
+        let firstStart = try await FirstStart(context).prepare(addresses: addresses, caKeyType: caKeyType)
         let metrics = ServerMetrics()
         let live = LiveCertificates(onHandshake: { metrics.handshake(certificateSHA256: $0.sha256) })
         try await live.load(from: context)

@@ -17,6 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A PostgreSQL URL instead of SQLite in the data folder.") var database: String?
     @Option(help: "Read the master key from this file.") var masterKeyFile: String?
     @Option(help: "A JSON file with data, listen, addresses, database, masterKeyFile (or ROLLOVER_CONFIG).") var config: String?
+    @Option(help: "The key of the CA made on first start: ec-p256 (default) or rsa-3072.") var caKeyType: String = KeyType.ecP256.rawValue
 
     func run() async throws {
         let settings = try ServeSettings.resolve(
@@ -31,8 +32,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw UsageFailure("\(error)")
         }
-        let runner = RolloverServerRunner(dataFolder: settings.data, listeners: listen, addresses: connection,
+        guard let caKey = KeyType(rawValue: caKeyType), caKey != .rsa2048 else {
+            throw UsageFailure("--ca-key-type is ec-p256 or rsa-3072")
+        }
+        var runner = RolloverServerRunner(dataFolder: settings.data, listeners: listen, addresses: connection,
                                           databaseURL: settings.database, masterKeyFile: settings.masterKeyFile)
+        runner.caKeyType = caKey
         try await runner.run { line in
             print(line)
             fflush(nil)

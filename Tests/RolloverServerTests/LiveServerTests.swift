@@ -180,7 +180,18 @@ struct LiveServerTests {
         #expect(flagWins.log.contains("https://127.0.0.1:\(fromFlag)") && !flagWins.log.contains(":\(fromEnvironment)"), "\(flagWins.log)")
         flagWins.stop()
         let fileOnly = try ServerProcess(folder: folder, port: fromFile, listenFlag: false, extraArguments: ["--config", folder.path("rollover.json")])
+        #expect(try Client.run(["openssl", "x509", "-in", fileOnly.caFile, "-noout", "-text"]).output.contains("id-ecPublicKey"), "P-256 CA by default")
         #expect(fileOnly.log.contains("https://127.0.0.1:\(fromFile)"), "\(fileOnly.log)")
         fileOnly.stop()
+    }
+
+    @Test("an RSA-3072 CA on request, at first start")
+    func rsaAuthorityOnRequest() throws {
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder, extraArguments: ["--ca-key-type", "rsa-3072"])
+        defer { server.stop() }
+        let text = try Client.run(["openssl", "x509", "-in", server.caFile, "-noout", "-text"]).output
+        #expect(text.contains("Public-Key: (3072 bit)"), "\(text)")
+        #expect(try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"]).output.contains("ok"))
     }
 }
