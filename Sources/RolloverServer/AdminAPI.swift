@@ -11,6 +11,17 @@ struct AdminAPI: Sendable {
     let live: LiveCertificates
     let addresses: [ConnectionAddress]
     var metrics = ServerMetrics()
+    let material: TrustMaterial
+    let syncWriter: SyncWriter
+
+    init(context: ServiceContext, live: LiveCertificates, addresses: [ConnectionAddress], metrics: ServerMetrics = ServerMetrics()) {
+        self.context = context
+        self.live = live
+        self.addresses = addresses
+        self.metrics = metrics
+        material = TrustMaterial(store: context.store)
+        syncWriter = SyncWriter(store: context.store)
+    }
 
     func register(on router: Router<AdminRequestContext>) {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -24,7 +35,9 @@ struct AdminAPI: Sendable {
         router.get("/api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+        DeviceAPI(context: context, material: material, writer: syncWriter, addresses: addresses.map(\.description)).register(on: router)
         let admin = router.group("/api/v1/admin").add(middleware: AdminAuthentication(store: context.store))
+        AdminDeviceAPI(context: context, material: material).register(on: admin)
         admin.get("certificates") { _, _ in
             try await context.store.certificates(in: nil).map { CertificateSummary($0) }
         }

@@ -6,6 +6,8 @@ enum Settings {
         "maximum-extension-days": "21",
         "deadline-policy": "hold",
         "sync-period-seconds": "3600",
+        // A failed delivery rests this long before it is sent again on its own (an administrator can retry sooner).
+        "delivery-retry-seconds": "21600",
         "maximum-validity-days": "397",
     ]
 

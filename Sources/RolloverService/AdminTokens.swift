@@ -3,10 +3,11 @@ import Foundation
 
 /// Admin tokens: 256 random bits, shown once; only their SHA-256 is stored.
 public enum AdminTokens {
-    /// A new token ("rollover_" and 43 base64url characters) and the hash to store.
-    public static func generate() -> (token: String, sha256: String) {
+    /// A new token (the prefix and 43 base64url characters) and the hash to store. Device tokens and enrollment
+    /// secrets are made the same way with their own prefixes, so a leaked string says what it is.
+    public static func generate(prefix: String = "rollover_") -> (token: String, sha256: String) {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let token = "rollover_" + bytes.base64EncodedString()
+        let token = prefix + bytes.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         return (token, hash(token))
     }
@@ -22,3 +23,4 @@ public enum AdminTokens {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
+

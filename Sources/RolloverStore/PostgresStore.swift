@@ -202,87 +202,347 @@ public final class PostgresStore: Store {
         }
     }
 
-    // MARK: Devices, rollovers, deliveries
+    // MARK: Enrollment secrets
+
+    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
+        try await transaction { connection in
+            let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM enrollment_secrets WHERE name = \(name)")
+            guard taken == 0 else { throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already") }
+            let id = try await self.single(Int64.self, connection, """
+                INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at)
+                VALUES (\(name), \(secretSHA256), \(Self.now), \(expiresAt.map(Self.seconds))) RETURNING id
+                """)
+            try await self.audit(connection, actor, "enrollment-secret.create", "enrollment-secret", id, name)
+            return id
+        }
+    }
+
+    public func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord? {
+        try await rows("""
+            SELECT id, name, secret_sha256, created_at, expires_at, revoked_at FROM enrollment_secrets WHERE secret_sha256 = \(secretSHA256)
+            """).first.map(Self.enrollmentSecret)
+    }
+
+    public func enrollmentSecrets() async throws -> [EnrollmentSecretRecord] {
+        try await rows("SELECT id, name, secret_sha256, created_at, expires_at, revoked_at FROM enrollment_secrets ORDER BY id")
+            .map(Self.enrollmentSecret)
+    }
+
+    public func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let revoked = try await self.collect(connection, """
+                UPDATE enrollment_secrets SET revoked_at = \(Self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
+                """)
+            guard revoked.count == 1 else { throw StoreError(.notFound, "no active enrollment secret named \"\(name)\"") }
+            try await self.audit(connection, actor, "enrollment-secret.revoke", "enrollment-secret", nil, name)
+        }
+    }
+
+    // MARK: Devices
 
     public func deviceCount() async throws -> Int {
-        let found = try await rows("SELECT count(*) FROM devices")
+        let found = try await rows("SELECT count(*) FROM devices WHERE retired_at IS NULL")
         return Int(try found.first?.decode(Int64.self) ?? 0)
     }
 
-    public func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64] {
+    public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
         try await transaction { connection in
+            // Shared with other enrollments, exclusive with starting a rollover: once it is held, every open
+            // rollover is visible here, and a rollover starting later sees these devices.
+            try await connection.query("SELECT pg_advisory_xact_lock_shared(\(Self.rolloverLock))", logger: self.logger)
+            // Arrays carry no NULLs here: absent values travel as a flag (version) or as 0, never an identity value.
             let rows = try await self.collect(connection, """
-                INSERT INTO devices (name, platform, token_sha256, enrolled_at)
-                SELECT name, platform, token, at FROM unnest(\(devices.map(\.name)), \(devices.map(\.platform.rawValue)),
-                  \(devices.map(\.tokenSHA256)), \(devices.map { Self.seconds($0.enrolledAt) })) WITH ORDINALITY AS u(name, platform, token, at, n)
+                INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id)
+                SELECT name, platform, token, at, CASE WHEN has_version THEN version END, NULLIF(secret, 0)
+                FROM unnest(\(devices.map(\.name)), \(devices.map(\.platform.rawValue)), \(devices.map(\.tokenSHA256)),
+                  \(devices.map { Self.seconds($0.enrolledAt) }), \(devices.map { $0.agentVersion != nil }), \(devices.map { $0.agentVersion ?? "" }),
+                  \(devices.map { $0.enrollmentSecretID ?? 0 })) WITH ORDINALITY AS u(name, platform, token, at, has_version, version, secret, n)
                 ORDER BY n RETURNING id
                 """)
             // Identity values are handed out in insertion order within the statement.
             let ids = try rows.map { try $0.decode(Int64.self) }.sorted()
-            try await self.audit(connection, actor, "device.enroll", "device", ids.first, "\(devices.count) device(s)")
+            if !ids.isEmpty {
+                let state = Int32(deliveryState.rawValue)
+                let attempts = Int32(deliveryState == .pending ? 0 : 1)
+                try await connection.query("""
+                    WITH added AS (
+                        INSERT INTO deliveries (rollover_id, device_id, state, attempts, updated_at)
+                        SELECT r.id, d.id, \(state), \(attempts), d.enrolled_at FROM rollovers r JOIN devices d ON d.id = ANY(\(ids))
+                        WHERE r.state = 'open'
+                        RETURNING rollover_id),
+                      per_rollover AS (SELECT rollover_id, count(*) AS n FROM added GROUP BY rollover_id)
+                    UPDATE delivery_counts c SET count = c.count + p.n FROM per_rollover p
+                    WHERE c.rollover_id = p.rollover_id AND c.state = \(state)
+                    """, logger: self.logger)
+            }
+            let names = devices.count == 1 ? devices[0].name : "\(devices.count) devices"
+            try await self.audit(connection, actor, "device.enroll", "device", ids.first, names)
             return ids
         }
     }
 
-    public func insertRollover(certificateID: Int64, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
+    public func device(id: Int64) async throws -> DeviceRecord? {
+        try await rows("SELECT * FROM devices WHERE id = \(id)").first.map(Self.device)
+    }
+
+    public func device(tokenSHA256: String) async throws -> DeviceRecord? {
+        try await rows("SELECT * FROM devices WHERE token_sha256 = \(tokenSHA256)").first.map(Self.device)
+    }
+
+    public func devices(matching filter: DeviceFilter, afterID: Int64?, limit: Int) async throws -> [DeviceRecord] {
+        let query = DeviceQuery(filter, afterID: afterID, limit: limit, placeholder: { "$\($0)" })
+        var binds = PostgresBindings(capacity: query.arguments.count)
+        for argument in query.arguments {
+            switch argument {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            }
+        }
+        return try await rows(PostgresQuery(unsafeSQL: query.sql, binds: binds)).map(Self.device)
+    }
+
+    public func retireDevice(id: Int64, actor: AuditActor) async throws {
         try await transaction { connection in
-            let at = Self.seconds(date)
-            let id = try await self.single(Int64.self, connection, """
-                INSERT INTO rollovers (certificate_id, preset, created_at) VALUES (\(certificateID), \(preset), \(at)) RETURNING id
+            let retired = try await self.collect(connection, """
+                UPDATE devices SET retired_at = \(Self.now) WHERE id = \(id) AND retired_at IS NULL RETURNING id
                 """)
-            try await connection.query("INSERT INTO deliveries (rollover_id, device_id, state, updated_at) SELECT \(id), id, 0, \(at) FROM devices",
-                                       logger: self.logger)
-            try await connection.query("""
-                INSERT INTO delivery_counts (rollover_id, state, count)
-                SELECT \(id), s, CASE WHEN s = 0 THEN (SELECT count(*) FROM deliveries WHERE rollover_id = \(id)) ELSE 0 END
-                FROM unnest(\(DeliveryState.allCases.map(\.rawValue))) AS s
-                """, logger: self.logger)
-            try await self.audit(connection, actor, "rollover.create", "rollover", id, "\(preset) for certificate \(certificateID)")
-            return id
+            guard retired.count == 1 else { throw StoreError(.notFound, "no enrolled device \(id)") }
+            try await self.audit(connection, actor, "device.retire", "device", id, nil)
+        }
+    }
+
+    public func deviceTrust(deviceID: Int64) async throws -> [String] {
+        // Byte order, as SQLite sorts, whatever the database's collation.
+        try await rows("SELECT sha256 FROM device_trust WHERE device_id = \(deviceID) ORDER BY sha256 COLLATE \"C\"").map { row in
+            try row.decode(String.self)
+        }
+    }
+
+    public func deviceDeliveries(deviceID: Int64) async throws -> [DeviceDelivery] {
+        try await rows("""
+            SELECT rollover_id, state, reason, attempts, updated_at FROM deliveries WHERE device_id = \(deviceID) ORDER BY rollover_id DESC
+            """).map { row in
+            let (rollover, state, reason, attempts, updated) = try row.decode((Int64, Int, String?, Int, Int64).self)
+            return DeviceDelivery(rolloverID: rollover, state: DeliveryState(rawValue: state) ?? .pending, reason: reason, attempts: attempts,
+                                  updatedAt: Self.date(updated))
+        }
+    }
+
+    public func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int {
+        let found = try await rows("""
+            SELECT count(*) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= \(Self.seconds(activeSince))
+            AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 = ANY(\(fingerprints)))
+            """)
+        return Int(try found.first?.decode(Int64.self) ?? 0)
+    }
+
+    // MARK: Rollovers, trust material, deliveries
+
+    public func insertRollover(certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
+        try await transaction { connection in
+            try await self.insertRollover(connection, certificateID: certificateID, preset: preset, at: date, actor: actor)
+        }
+    }
+
+    private func insertRollover(_ connection: PostgresConnection, certificateID: Int64?, preset: String, at date: Date,
+                                actor: AuditActor) async throws -> Int64 {
+        // Waits for enrollments in flight, so each device either is seen here or sees this rollover (see `insertDevices`).
+        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.rolloverLock))", logger: logger)
+        let at = Self.seconds(date)
+        let id = try await single(Int64.self, connection, """
+            INSERT INTO rollovers (certificate_id, preset, state, created_at) VALUES (\(certificateID), \(preset), 'open', \(at)) RETURNING id
+            """)
+        try await connection.query("""
+            WITH added AS (
+                INSERT INTO deliveries (rollover_id, device_id, state, updated_at)
+                SELECT \(id), id, \(Int32(DeliveryState.pending.rawValue)), \(at) FROM devices WHERE retired_at IS NULL
+                RETURNING device_id)
+            INSERT INTO delivery_counts (rollover_id, state, count)
+            SELECT \(id), s, CASE WHEN s = \(Int32(DeliveryState.pending.rawValue)) THEN (SELECT count(*) FROM added) ELSE 0 END
+            FROM unnest(\(DeliveryState.allCases.map { Int32($0.rawValue) })) AS s
+            """, logger: logger)
+        try await audit(connection, actor, "rollover.create", "rollover", id, certificateID.map { "\(preset) for certificate \($0)" } ?? preset)
+        return id
+    }
+
+    public func rollovers() async throws -> [RolloverRecord] {
+        try await rows("SELECT id, certificate_id, preset, state, created_at FROM rollovers ORDER BY id").map { row in
+            let (id, certificate, preset, state, created) = try row.decode((Int64, Int64?, String, String, Int64).self)
+            return RolloverRecord(id: id, certificateID: certificate, preset: preset, state: RolloverRecord.State(rawValue: state) ?? .open,
+                                  createdAt: Self.date(created))
+        }
+    }
+
+    public func insertTrustArtifact(_ artifact: TrustArtifactRecord, tracked: Bool, actor: AuditActor) async throws -> TrustArtifactRecord {
+        try await transaction { connection in
+            let present = try await self.single(Int64.self, connection, """
+                SELECT count(*) FROM trust_artifacts WHERE sha256 = \(artifact.sha256) AND withdrawn_at IS NULL
+                """)
+            guard present == 0 else { throw StoreError(.conflict, "that certificate is in the trust material already") }
+            var stored = artifact
+            if tracked {
+                stored.rolloverID = try await self.insertRollover(connection, certificateID: nil, preset: "trust", at: artifact.addedAt, actor: actor)
+            }
+            stored.id = try await self.single(Int64.self, connection, """
+                INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at)
+                VALUES (\(stored.sha256), \(ByteBuffer(bytes: stored.der)), \(stored.subject), \(Self.seconds(stored.notAfter)),
+                  \(stored.role.rawValue), \(stored.rolloverID), \(Self.seconds(stored.addedAt)))
+                RETURNING id
+                """)
+            try await self.audit(connection, actor, "trust.add", "trust-artifact", stored.id,
+                                 "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
+            return stored
+        }
+    }
+
+    public func trustArtifacts(includeWithdrawn: Bool) async throws -> [TrustArtifactRecord] {
+        let columns = "id, sha256, der, subject, not_after, role, rollover_id, added_at, withdrawn_at"
+        let found = if includeWithdrawn {
+            try await rows("SELECT \(unescaped: columns) FROM trust_artifacts ORDER BY id")
+        } else {
+            try await rows("SELECT \(unescaped: columns) FROM trust_artifacts WHERE withdrawn_at IS NULL ORDER BY id")
+        }
+        return try found.map { row in
+            let (id, sha256, der, subject, notAfter, role, rollover, added, withdrawn) =
+                try row.decode((Int64, String, ByteBuffer, String, Int64, String, Int64?, Int64, Int64?).self)
+            return TrustArtifactRecord(id: id, sha256: sha256, der: Array(buffer: der), subject: subject, notAfter: Self.date(notAfter),
+                                       role: TrustRole(rawValue: role) ?? .anchor, rolloverID: rollover, addedAt: Self.date(added),
+                                       withdrawnAt: withdrawn.map(Self.date))
+        }
+    }
+
+    public func withdrawTrustArtifact(sha256: String, at date: Date, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let found = try await self.collect(connection, """
+                SELECT id, rollover_id FROM trust_artifacts WHERE sha256 = \(sha256) AND withdrawn_at IS NULL FOR UPDATE
+                """)
+            guard let row = found.first else { throw StoreError(.notFound, "no certificate with SHA-256 \(sha256) in the trust material") }
+            let (id, rollover) = try row.decode((Int64, Int64?).self)
+            try await connection.query("UPDATE trust_artifacts SET withdrawn_at = \(Self.seconds(date)) WHERE id = \(id)", logger: self.logger)
+            if let rollover {
+                try await connection.query("UPDATE rollovers SET state = 'cancelled' WHERE id = \(rollover) AND state = 'open'", logger: self.logger)
+            }
+            try await self.audit(connection, actor, "trust.withdraw", "trust-artifact", id, "sha256 \(sha256)")
         }
     }
 
     public func recordSyncs(_ reports: [SyncReport]) async throws {
         guard !reports.isEmpty else { return }
-        // The last word of a device in a batch wins, as it would written one by one.
-        var latest: [DeliveryKey: (SyncReport.DeliveryUpdate, Int64)] = [:]
+        // A batch is folded into one change per device and per delivery, with the outcome the reports would have
+        // had written one by one, so each table takes one statement whatever the batch holds.
+        var seen: [Int64: SeenDevice] = [:]
+        var folded: [DeliveryKey: FoldedDelivery] = [:]
         for report in reports {
+            let at = Self.seconds(report.seenAt)
+            var device = seen[report.deviceID] ?? SeenDevice(at: at, agentVersion: report.agentVersion)
+            device.at = at
+            device.agentVersion = report.agentVersion
+            if let platform = report.platform { device.platform = platform }
+            if let held = report.held { device.held = held }
+            seen[report.deviceID] = device
             for delivery in report.deliveries {
-                latest[DeliveryKey(rolloverID: delivery.rolloverID, deviceID: report.deviceID)] = (delivery, Self.seconds(report.seenAt))
+                let key = DeliveryKey(rolloverID: delivery.rolloverID, deviceID: report.deviceID)
+                if folded[key] == nil {
+                    folded[key] = FoldedDelivery(delivery, at: at)
+                } else {
+                    folded[key]?.fold(delivery, at: at)
+                }
             }
         }
-        let updates = Array(latest)
+        // Rows are locked in id order, so two batches touching the same rows wait for each other instead of deadlocking.
+        let devices = seen.sorted { $0.key < $1.key }
+        let holding = devices.filter { $0.value.held != nil }
+        var trusted: [(device: Int64, sha256: String)] = []
+        for (id, device) in holding {
+            var unique = Set<String>()
+            for fingerprint in device.held ?? [] where unique.insert(fingerprint).inserted { trusted.append((id, fingerprint)) }
+        }
+        let keys = folded.keys.sorted { ($0.rolloverID, $0.deviceID) < ($1.rolloverID, $1.deviceID) }
         try await transaction { connection in
             try await connection.query("""
-                UPDATE devices SET last_seen_at = u.at, agent_version = u.version
-                FROM unnest(\(reports.map(\.deviceID)), \(reports.map { Self.seconds($0.seenAt) }), \(reports.map(\.agentVersion))) AS u(id, at, version)
+                UPDATE devices SET last_seen_at = u.at, agent_version = u.version, platform = coalesce(NULLIF(u.platform, ''), devices.platform)
+                FROM unnest(\(devices.map(\.key)), \(devices.map(\.value.at)), \(devices.map(\.value.agentVersion)),
+                  \(devices.map { $0.value.platform?.rawValue ?? "" })) AS u(id, at, version, platform)
                 WHERE devices.id = u.id
                 """, logger: self.logger)
-            guard !updates.isEmpty else { return }
-            // Every part of one statement sees the table as it was before it: `old` holds the states being replaced.
-            let moved = try await self.collect(connection, """
-                WITH u AS (SELECT * FROM unnest(\(updates.map(\.key.rolloverID)), \(updates.map(\.key.deviceID)),
-                    \(updates.map { $0.value.0.state.rawValue }), \(updates.map { $0.value.0.reason ?? "" }), \(updates.map(\.value.1)))
-                    AS u(rollover_id, device_id, state, reason, at)),
-                  old AS (SELECT d.rollover_id, d.device_id, d.state AS old_state FROM deliveries d
-                    JOIN u ON d.rollover_id = u.rollover_id AND d.device_id = u.device_id),
-                  changed AS (UPDATE deliveries d SET state = u.state, reason = NULLIF(u.reason, ''), updated_at = u.at FROM u
-                    WHERE d.rollover_id = u.rollover_id AND d.device_id = u.device_id RETURNING d.rollover_id, d.device_id, d.state)
-                SELECT old.rollover_id, old.old_state, changed.state FROM old
-                  JOIN changed ON old.rollover_id = changed.rollover_id AND old.device_id = changed.device_id
+            if !holding.isEmpty {
+                try await connection.query("DELETE FROM device_trust WHERE device_id = ANY(\(holding.map(\.key)))", logger: self.logger)
+                if !trusted.isEmpty {
+                    try await connection.query("""
+                        INSERT INTO device_trust (device_id, sha256) SELECT * FROM unnest(\(trusted.map(\.device)), \(trusted.map(\.sha256)))
+                        ON CONFLICT DO NOTHING
+                        """, logger: self.logger)
+                }
+            }
+            guard !keys.isEmpty else { return }
+            // The states being replaced, read under lock so a concurrent writer cannot change them before the update.
+            let current = try await self.collect(connection, """
+                SELECT d.rollover_id, d.device_id, d.state FROM deliveries d
+                JOIN unnest(\(keys.map(\.rolloverID)), \(keys.map(\.deviceID))) AS u(rollover_id, device_id)
+                  ON d.rollover_id = u.rollover_id AND d.device_id = u.device_id
+                ORDER BY d.rollover_id, d.device_id FOR UPDATE OF d
                 """)
             var deltas = DeliveryCountDeltas()
-            for row in moved {
-                let (rolloverID, old, new) = try row.decode((Int64, Int, Int).self)
-                deltas.move(rolloverID: rolloverID, from: old, to: new)
+            var writes: [(key: DeliveryKey, delivery: FoldedDelivery)] = []
+            for row in current {
+                let (rolloverID, deviceID, old) = try row.decode((Int64, Int64, Int).self)
+                let key = DeliveryKey(rolloverID: rolloverID, deviceID: deviceID)
+                guard let delivery = folded[key], delivery.applies(over: old) else { continue }
+                writes.append((key, delivery))
+                deltas.move(rolloverID: rolloverID, from: old, to: delivery.state.rawValue)
             }
-            let changes = deltas.changes.filter { $0.value != 0 }
+            guard !writes.isEmpty else { return }
+            try await connection.query("""
+                UPDATE deliveries d SET state = u.state, reason = CASE WHEN u.has_reason THEN u.reason END,
+                  attempts = d.attempts + u.attempts, updated_at = u.at
+                FROM unnest(\(writes.map(\.key.rolloverID)), \(writes.map(\.key.deviceID)), \(writes.map { Int32($0.delivery.state.rawValue) }),
+                  \(writes.map { $0.delivery.reason != nil }), \(writes.map { $0.delivery.reason ?? "" }),
+                  \(writes.map { Int32($0.delivery.attempts) }), \(writes.map(\.delivery.at)))
+                  AS u(rollover_id, device_id, state, has_reason, reason, attempts, at)
+                WHERE d.rollover_id = u.rollover_id AND d.device_id = u.device_id
+                """, logger: self.logger)
+            let changes = deltas.changes.filter { $0.value != 0 }.sorted { ($0.key.rolloverID, $0.key.state) < ($1.key.rolloverID, $1.key.state) }
             guard !changes.isEmpty else { return }
             try await connection.query("""
                 UPDATE delivery_counts c SET count = c.count + u.change
-                FROM unnest(\(changes.map(\.key.rolloverID)), \(changes.map(\.key.state)), \(changes.map { Int64($0.value) })) AS u(rollover_id, state, change)
+                FROM unnest(\(changes.map(\.key.rolloverID)), \(changes.map { Int32($0.key.state) }), \(changes.map { Int64($0.value) }))
+                  AS u(rollover_id, state, change)
                 WHERE c.rollover_id = u.rollover_id AND c.state = u.state
                 """, logger: self.logger)
+        }
+    }
+
+    public func retryFailedDeliveries(rolloverID: Int64?, deviceID: Int64?, at date: Date, actor: AuditActor) async throws -> Int {
+        try await transaction { connection in
+            let failed = DeliveryState.failed.rawValue, retrying = DeliveryState.retrying.rawValue
+            var binds = PostgresBindings()
+            binds.append(Self.seconds(date))
+            var conditions = ["state = \(failed)"]
+            if let rolloverID {
+                binds.append(rolloverID)
+                conditions.append("rollover_id = $\(binds.count)")
+            }
+            if let deviceID {
+                binds.append(deviceID)
+                conditions.append("device_id = $\(binds.count)")
+            }
+            // One statement moves the deliveries and their counts together.
+            let found = try await self.collect(connection, PostgresQuery(unsafeSQL: """
+                WITH moved AS (
+                    UPDATE deliveries SET state = \(retrying), updated_at = $1 WHERE \(conditions.joined(separator: " AND "))
+                    RETURNING rollover_id),
+                  per_rollover AS (SELECT rollover_id, count(*) AS n FROM moved GROUP BY rollover_id),
+                  adjusted AS (
+                    UPDATE delivery_counts c SET count = c.count + CASE WHEN c.state = \(failed) THEN -p.n ELSE p.n END
+                    FROM per_rollover p WHERE c.rollover_id = p.rollover_id AND c.state IN (\(failed), \(retrying))
+                    RETURNING 1)
+                SELECT coalesce(sum(n), 0)::bigint FROM per_rollover
+                """, binds: binds))
+            let total = Int(try found.first?.decode(Int64.self) ?? 0)
+            let scope = [rolloverID.map { "rollover \($0)" }, deviceID.map { "device \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            try await self.audit(connection, actor, "delivery.retry", deviceID == nil ? "rollover" : "device", deviceID ?? rolloverID,
+                                 "\(total) failed deliveries (\(scope.isEmpty ? "all" : scope))")
+            return total
         }
     }
 
@@ -380,6 +640,51 @@ public final class PostgresStore: Store {
         var deviceID: Int64
     }
 
+    /// What a batch leaves on one device row: its last report's time and version, its last platform and trust store.
+    private struct SeenDevice {
+        var at: Int64
+        var agentVersion: String
+        var platform: DevicePlatform?
+        var held: [String]?
+    }
+
+    /// The net effect of a batch's updates to one delivery, as `SQLiteStore` writes them one by one: an update
+    /// that repeats the state with no reason and no attempt is skipped; the others set state, reason and time and
+    /// add their attempt. Only whether the first one is skipped depends on the stored state.
+    private struct FoldedDelivery {
+        var state: DeliveryState
+        var reason: String?
+        var at: Int64
+        var attempts: Int
+        /// An update after the first one is written whatever the stored state.
+        var writtenAnyway: Bool
+        private let firstState: DeliveryState
+
+        init(_ update: SyncReport.DeliveryUpdate, at: Int64) {
+            state = update.state
+            reason = update.reason
+            self.at = at
+            attempts = update.attempted ? 1 : 0
+            writtenAnyway = update.reason != nil || update.attempted
+            firstState = update.state
+        }
+
+        mutating func fold(_ update: SyncReport.DeliveryUpdate, at: Int64) {
+            if update.state != state || update.reason != nil || update.attempted {
+                writtenAnyway = true
+                reason = update.reason
+                self.at = at
+                if update.attempted { attempts += 1 }
+            }
+            state = update.state
+        }
+
+        func applies(over stored: Int) -> Bool { writtenAnyway || stored != firstState.rawValue }
+    }
+
+    /// Advisory lock between enrolling devices (shared) and starting rollovers (exclusive).
+    private static let rolloverLock: Int64 = 7_270_002
+
     /// Runs `body` in a transaction and reports failures as `StoreError` where they have a meaning for callers.
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
@@ -419,6 +724,22 @@ public final class PostgresStore: Store {
             INSERT INTO audit_log (at, actor, action, subject_kind, subject_id, detail)
             VALUES (\(Self.now), \(actor.name), \(action), \(kind), \(id), \(detail))
             """, logger: logger)
+    }
+
+    private static func enrollmentSecret(_ row: PostgresRow) throws -> EnrollmentSecretRecord {
+        let (id, name, hash, created, expires, revoked) = try row.decode((Int64, String, String, Int64, Int64?, Int64?).self)
+        return EnrollmentSecretRecord(id: id, name: name, secretSHA256: hash, createdAt: date(created), expiresAt: expires.map(date),
+                                      revokedAt: revoked.map(date))
+    }
+
+    private static func device(_ row: PostgresRow) throws -> DeviceRecord {
+        let row = row.makeRandomAccess()
+        return DeviceRecord(
+            id: try row["id"].decode(Int64.self), name: try row["name"].decode(String.self),
+            platform: DevicePlatform(rawValue: try row["platform"].decode(String.self)) ?? .linux,
+            tokenSHA256: try row["token_sha256"].decode(String.self), agentVersion: try row["agent_version"].decode(String?.self),
+            enrolledAt: date(try row["enrolled_at"].decode(Int64.self)), lastSeenAt: try row["last_seen_at"].decode(Int64?.self).map(date),
+            retiredAt: try row["retired_at"].decode(Int64?.self).map(date))
     }
 
     private static func sealedKey(_ row: PostgresRow) throws -> SealedPrivateKey {

@@ -175,57 +175,227 @@ public final class SQLiteStore: Store {
         }
     }
 
-    // MARK: Devices, rollovers, deliveries
+    // MARK: Enrollment secrets
 
-    public func deviceCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices") ?? 0 }
+    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
+        try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollment_secrets WHERE name = ?", arguments: [name]) == 0 else {
+                throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already")
+            }
+            try db.execute(sql: "INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, secretSHA256, Self.now, expiresAt.map(Self.seconds)])
+            let id = db.lastInsertedRowID
+            try Self.audit(db, actor, "enrollment-secret.create", "enrollment-secret", id, name)
+            return id
+        }
     }
 
-    public func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64] {
+    public func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM enrollment_secrets WHERE secret_sha256 = ?", arguments: [secretSHA256]).map(Self.enrollmentSecret)
+        }
+    }
+
+    public func enrollmentSecrets() async throws -> [EnrollmentSecretRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM enrollment_secrets ORDER BY id").map(Self.enrollmentSecret) }
+    }
+
+    public func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws {
         try await write { db in
-            let statement = try db.cachedStatement(sql: "INSERT INTO devices (name, platform, token_sha256, enrolled_at) VALUES (?, ?, ?, ?)")
+            try db.execute(sql: "UPDATE enrollment_secrets SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "no active enrollment secret named \"\(name)\"") }
+            try Self.audit(db, actor, "enrollment-secret.revoke", "enrollment-secret", nil, name)
+        }
+    }
+
+    // MARK: Devices
+
+    public func deviceCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE retired_at IS NULL") ?? 0 }
+    }
+
+    public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
+        try await write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             var ids: [Int64] = []
             ids.reserveCapacity(devices.count)
             for device in devices {
-                try statement.execute(arguments: [device.name, device.platform.rawValue, device.tokenSHA256, Self.seconds(device.enrolledAt)])
+                try statement.execute(arguments: [device.name, device.platform.rawValue, device.tokenSHA256, Self.seconds(device.enrolledAt),
+                                                  device.agentVersion, device.enrollmentSecretID])
                 ids.append(db.lastInsertedRowID)
             }
-            try Self.audit(db, actor, "device.enroll", "device", ids.first, "\(devices.count) device(s)")
+            let open = try Int64.fetchAll(db, sql: "SELECT id FROM rollovers WHERE state = 'open'")
+            if let first = ids.first, let last = ids.last {
+                let attempts = deliveryState == .pending ? 0 : 1
+                for rollover in open {
+                    try db.execute(sql: """
+                        INSERT INTO deliveries (rollover_id, device_id, state, attempts, updated_at)
+                        SELECT ?, id, ?, ?, enrolled_at FROM devices WHERE id BETWEEN ? AND ?
+                        """, arguments: [rollover, deliveryState.rawValue, attempts, first, last])
+                    try db.execute(sql: "UPDATE delivery_counts SET count = count + ? WHERE rollover_id = ? AND state = ?",
+                                   arguments: [db.changesCount, rollover, deliveryState.rawValue])
+                }
+            }
+            let names = devices.count == 1 ? devices[0].name : "\(devices.count) devices"
+            try Self.audit(db, actor, "device.enroll", "device", ids.first, names)
             return ids
         }
     }
 
-    public func insertRollover(certificateID: Int64, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
-        try await write { db in
-            let at = Self.seconds(date)
-            try db.execute(sql: "INSERT INTO rollovers (certificate_id, preset, created_at) VALUES (?, ?, ?)", arguments: [certificateID, preset, at])
-            let id = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO deliveries (rollover_id, device_id, state, updated_at) SELECT ?, id, 0, ? FROM devices",
-                           arguments: [id, at])
-            let pending = db.changesCount
-            for state in DeliveryState.allCases {
-                try db.execute(sql: "INSERT INTO delivery_counts (rollover_id, state, count) VALUES (?, ?, ?)",
-                               arguments: [id, state.rawValue, state == .pending ? pending : 0])
+    public func device(id: Int64) async throws -> DeviceRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.device) }
+    }
+
+    public func device(tokenSHA256: String) async throws -> DeviceRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE token_sha256 = ?", arguments: [tokenSHA256]).map(Self.device) }
+    }
+
+    public func devices(matching filter: DeviceFilter, afterID: Int64?, limit: Int) async throws -> [DeviceRecord] {
+        try await pool.read { db in
+            let query = DeviceQuery(filter, afterID: afterID, limit: limit, placeholder: { _ in "?" })
+            let arguments: [any DatabaseValueConvertible] = query.arguments.map { argument in
+                switch argument {
+                case .text(let text): text
+                case .integer(let number): number
+                }
             }
-            try Self.audit(db, actor, "rollover.create", "rollover", id, "\(preset) for certificate \(certificateID)")
-            return id
+            return try Row.fetchAll(db, sql: query.sql, arguments: StatementArguments(arguments)).map(Self.device)
+        }
+    }
+
+    public func retireDevice(id: Int64, actor: AuditActor) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE devices SET retired_at = ? WHERE id = ? AND retired_at IS NULL", arguments: [Self.now, id])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "no enrolled device \(id)") }
+            try Self.audit(db, actor, "device.retire", "device", id, nil)
+        }
+    }
+
+    public func deviceTrust(deviceID: Int64) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT sha256 FROM device_trust WHERE device_id = ? ORDER BY sha256", arguments: [deviceID])
+        }
+    }
+
+    public func deviceDeliveries(deviceID: Int64) async throws -> [DeviceDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE device_id = ? ORDER BY rollover_id DESC", arguments: [deviceID]).map { row in
+                DeviceDelivery(rolloverID: row["rollover_id"], state: DeliveryState(rawValue: row["state"]) ?? .pending, reason: row["reason"],
+                               attempts: row["attempts"], updatedAt: Self.date(row["updated_at"]))
+            }
+        }
+    }
+
+    public func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int {
+        try await pool.read { db in
+            let marks = Array(repeating: "?", count: max(fingerprints.count, 1)).joined(separator: ", ")
+            var arguments: [(any DatabaseValueConvertible)?] = [Self.seconds(activeSince)]
+            arguments += fingerprints.isEmpty ? [""] : fingerprints
+            return try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= ?
+                AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 IN (\(marks)))
+                """, arguments: StatementArguments(arguments)) ?? 0
+        }
+    }
+
+    // MARK: Rollovers, trust material, deliveries
+
+    public func insertRollover(certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
+        try await write { db in try Self.insertRollover(db, certificateID: certificateID, preset: preset, at: date, actor: actor) }
+    }
+
+    private static func insertRollover(_ db: Database, certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) throws -> Int64 {
+        let at = seconds(date)
+        try db.execute(sql: "INSERT INTO rollovers (certificate_id, preset, state, created_at) VALUES (?, ?, 'open', ?)",
+                       arguments: [certificateID, preset, at])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "INSERT INTO deliveries (rollover_id, device_id, state, updated_at) SELECT ?, id, 0, ? FROM devices WHERE retired_at IS NULL",
+                       arguments: [id, at])
+        let pending = db.changesCount
+        for state in DeliveryState.allCases {
+            try db.execute(sql: "INSERT INTO delivery_counts (rollover_id, state, count) VALUES (?, ?, ?)",
+                           arguments: [id, state.rawValue, state == .pending ? pending : 0])
+        }
+        try audit(db, actor, "rollover.create", "rollover", id, certificateID.map { "\(preset) for certificate \($0)" } ?? preset)
+        return id
+    }
+
+    public func rollovers() async throws -> [RolloverRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rollovers ORDER BY id").map { row in
+                RolloverRecord(id: row["id"], certificateID: row["certificate_id"], preset: row["preset"],
+                               state: RolloverRecord.State(rawValue: row["state"]) ?? .open, createdAt: Self.date(row["created_at"]))
+            }
+        }
+    }
+
+    public func insertTrustArtifact(_ artifact: TrustArtifactRecord, tracked: Bool, actor: AuditActor) async throws -> TrustArtifactRecord {
+        try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM trust_artifacts WHERE sha256 = ? AND withdrawn_at IS NULL",
+                                   arguments: [artifact.sha256]) == 0
+            else { throw StoreError(.conflict, "that certificate is in the trust material already") }
+            var stored = artifact
+            if tracked { stored.rolloverID = try Self.insertRollover(db, certificateID: nil, preset: "trust", at: artifact.addedAt, actor: actor) }
+            try db.execute(sql: """
+                INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [stored.sha256, Data(stored.der), stored.subject, Self.seconds(stored.notAfter), stored.role.rawValue,
+                                 stored.rolloverID, Self.seconds(stored.addedAt)])
+            stored.id = db.lastInsertedRowID
+            try Self.audit(db, actor, "trust.add", "trust-artifact", stored.id, "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
+            return stored
+        }
+    }
+
+    public func trustArtifacts(includeWithdrawn: Bool) async throws -> [TrustArtifactRecord] {
+        try await pool.read { db in
+            let filter = includeWithdrawn ? "" : "WHERE withdrawn_at IS NULL"
+            return try Row.fetchAll(db, sql: "SELECT * FROM trust_artifacts \(filter) ORDER BY id").map { row in
+                TrustArtifactRecord(id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), subject: row["subject"],
+                                    notAfter: Self.date(row["not_after"]), role: TrustRole(rawValue: row["role"]) ?? .anchor,
+                                    rolloverID: row["rollover_id"], addedAt: Self.date(row["added_at"]),
+                                    withdrawnAt: (row["withdrawn_at"] as Int64?).map(Self.date))
+            }
+        }
+    }
+
+    public func withdrawTrustArtifact(sha256: String, at date: Date, actor: AuditActor) async throws {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, rollover_id FROM trust_artifacts WHERE sha256 = ? AND withdrawn_at IS NULL",
+                                             arguments: [sha256])
+            else { throw StoreError(.notFound, "no certificate with SHA-256 \(sha256) in the trust material") }
+            try db.execute(sql: "UPDATE trust_artifacts SET withdrawn_at = ? WHERE id = ?", arguments: [Self.seconds(date), row["id"] as Int64])
+            if let rollover = row["rollover_id"] as Int64? {
+                try db.execute(sql: "UPDATE rollovers SET state = 'cancelled' WHERE id = ? AND state = 'open'", arguments: [rollover])
+            }
+            try Self.audit(db, actor, "trust.withdraw", "trust-artifact", row["id"], "sha256 \(sha256)")
         }
     }
 
     public func recordSyncs(_ reports: [SyncReport]) async throws {
         try await write { db in
-            let seen = try db.cachedStatement(sql: "UPDATE devices SET last_seen_at = ?, agent_version = ? WHERE id = ?")
+            let seen = try db.cachedStatement(sql: "UPDATE devices SET last_seen_at = ?, agent_version = ?, platform = coalesce(?, platform) WHERE id = ?")
+            let forget = try db.cachedStatement(sql: "DELETE FROM device_trust WHERE device_id = ?")
+            let hold = try db.cachedStatement(sql: "INSERT OR IGNORE INTO device_trust (device_id, sha256) VALUES (?, ?)")
             let current = try db.cachedStatement(sql: "SELECT state FROM deliveries WHERE rollover_id = ? AND device_id = ?")
-            let update = try db.cachedStatement(sql: "UPDATE deliveries SET state = ?, reason = ?, updated_at = ? WHERE rollover_id = ? AND device_id = ?")
+            let update = try db.cachedStatement(sql: """
+                UPDATE deliveries SET state = ?, reason = ?, attempts = attempts + ?, updated_at = ? WHERE rollover_id = ? AND device_id = ?
+                """)
             var deltas = DeliveryCountDeltas()
             for report in reports {
                 let at = Self.seconds(report.seenAt)
-                try seen.execute(arguments: [at, report.agentVersion, report.deviceID])
+                try seen.execute(arguments: [at, report.agentVersion, report.platform?.rawValue, report.deviceID])
+                if let held = report.held {
+                    try forget.execute(arguments: [report.deviceID])
+                    for fingerprint in held { try hold.execute(arguments: [report.deviceID, fingerprint]) }
+                }
                 for delivery in report.deliveries {
                     guard let old = try Int.fetchOne(current, arguments: [delivery.rolloverID, report.deviceID]),
-                        old != delivery.state.rawValue || delivery.reason != nil
+                        old != delivery.state.rawValue || delivery.reason != nil || delivery.attempted
                     else { continue }
-                    try update.execute(arguments: [delivery.state.rawValue, delivery.reason, at, delivery.rolloverID, report.deviceID])
+                    try update.execute(arguments: [delivery.state.rawValue, delivery.reason, delivery.attempted ? 1 : 0, at,
+                                                   delivery.rolloverID, report.deviceID])
                     deltas.move(rolloverID: delivery.rolloverID, from: old, to: delivery.state.rawValue)
                 }
             }
@@ -233,6 +403,33 @@ public final class SQLiteStore: Store {
             for (key, change) in deltas.changes where change != 0 {
                 try adjust.execute(arguments: [change, key.rolloverID, key.state])
             }
+        }
+    }
+
+    public func retryFailedDeliveries(rolloverID: Int64?, deviceID: Int64?, at date: Date, actor: AuditActor) async throws -> Int {
+        try await write { db in
+            var conditions = ["state = \(DeliveryState.failed.rawValue)"]
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let rolloverID { conditions.append("rollover_id = ?"); arguments.append(rolloverID) }
+            if let deviceID { conditions.append("device_id = ?"); arguments.append(deviceID) }
+            let filter = conditions.joined(separator: " AND ")
+            let moved = try Row.fetchAll(db, sql: "SELECT rollover_id, count(*) AS n FROM deliveries WHERE \(filter) GROUP BY rollover_id",
+                                         arguments: StatementArguments(arguments))
+            try db.execute(sql: "UPDATE deliveries SET state = \(DeliveryState.retrying.rawValue), updated_at = ? WHERE \(filter)",
+                           arguments: StatementArguments([Self.seconds(date)] + arguments))
+            var total = 0
+            for row in moved {
+                let (rollover, count): (Int64, Int) = (row["rollover_id"], row["n"])
+                total += count
+                try db.execute(sql: "UPDATE delivery_counts SET count = count - ? WHERE rollover_id = ? AND state = ?",
+                               arguments: [count, rollover, DeliveryState.failed.rawValue])
+                try db.execute(sql: "UPDATE delivery_counts SET count = count + ? WHERE rollover_id = ? AND state = ?",
+                               arguments: [count, rollover, DeliveryState.retrying.rawValue])
+            }
+            let scope = [rolloverID.map { "rollover \($0)" }, deviceID.map { "device \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            try Self.audit(db, actor, "delivery.retry", deviceID == nil ? "rollover" : "device", deviceID ?? rolloverID,
+                           "\(total) failed deliveries (\(scope.isEmpty ? "all" : scope))")
+            return total
         }
     }
 
@@ -353,6 +550,17 @@ public final class SQLiteStore: Store {
             notBefore: date(row["not_before"]), notAfter: date(row["not_after"]),
             state: CertificateState(rawValue: row["state"]) ?? .staged, source: CertificateSource(rawValue: row["source"]) ?? .imported,
             privateKeyID: row["private_key_id"], hostName: row["host_name"], fromSigningRequest: (row["from_signing_request"] as Int) != 0)
+    }
+
+    private static func enrollmentSecret(_ row: Row) -> EnrollmentSecretRecord {
+        EnrollmentSecretRecord(id: row["id"], name: row["name"], secretSHA256: row["secret_sha256"], createdAt: date(row["created_at"]),
+                               expiresAt: (row["expires_at"] as Int64?).map(date), revokedAt: (row["revoked_at"] as Int64?).map(date))
+    }
+
+    private static func device(_ row: Row) -> DeviceRecord {
+        DeviceRecord(id: row["id"], name: row["name"], platform: DevicePlatform(rawValue: row["platform"]) ?? .linux,
+                     tokenSHA256: row["token_sha256"], agentVersion: row["agent_version"], enrolledAt: date(row["enrolled_at"]),
+                     lastSeenAt: (row["last_seen_at"] as Int64?).map(date), retiredAt: (row["retired_at"] as Int64?).map(date))
     }
 
     static var now: Int64 { seconds(Date()) }

@@ -29,14 +29,45 @@ public protocol Store: Sendable {
     func signingRequests() async throws -> [StoredSigningRequest]
     func deleteSigningRequest(id: Int64, actor: AuditActor) async throws
 
-    // MARK: Devices, rollovers and deliveries
+    // MARK: Enrollment secrets
+    func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64
+    func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord?
+    func enrollmentSecrets() async throws -> [EnrollmentSecretRecord]
+    func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws
+
+    // MARK: Devices
     func deviceCount() async throws -> Int
-    /// Enrolls many devices in one transaction; returns their ids in order.
-    func insertDevices(_ devices: [NewDevice], actor: AuditActor) async throws -> [Int64]
-    /// Starts a rollover for a certificate with one `pending` delivery per enrolled device.
-    func insertRollover(certificateID: Int64, preset: String, at: Date, actor: AuditActor) async throws -> Int64
-    /// Records a batch of device syncs in one transaction: last-seen times and delivery states.
+    /// Enrolls devices in one transaction, each with a delivery in `deliveryState` for every open rollover
+    /// (`pending` for a bulk load, `delivered` for a device that received the material in its enrollment answer).
+    func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64]
+    func device(id: Int64) async throws -> DeviceRecord?
+    func device(tokenSHA256: String) async throws -> DeviceRecord?
+    /// One keyset page of devices ordered by id.
+    func devices(matching filter: DeviceFilter, afterID: Int64?, limit: Int) async throws -> [DeviceRecord]
+    /// Retires a device: its token stops working and readiness no longer waits for it.
+    func retireDevice(id: Int64, actor: AuditActor) async throws
+    /// The fingerprints the device's trust store held at its last sync.
+    func deviceTrust(deviceID: Int64) async throws -> [String]
+    /// Every delivery of one device, newest rollover first.
+    func deviceDeliveries(deviceID: Int64) async throws -> [DeviceDelivery]
+    /// Active (synced since `activeSince`), unretired devices whose trust store holds none of `fingerprints`:
+    /// the devices that would lose the connection if a chain trusted only through those were served.
+    func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int
+
+    // MARK: Rollovers, trust material and deliveries
+    /// Starts a rollover with one `pending` delivery per unretired device.
+    func insertRollover(certificateID: Int64?, preset: String, at: Date, actor: AuditActor) async throws -> Int64
+    func rollovers() async throws -> [RolloverRecord]
+    /// Adds a certificate to the trust material; `tracked` starts a `trust` rollover whose deliveries follow it.
+    /// Returns the artifact with its id and rollover id.
+    func insertTrustArtifact(_ artifact: TrustArtifactRecord, tracked: Bool, actor: AuditActor) async throws -> TrustArtifactRecord
+    func trustArtifacts(includeWithdrawn: Bool) async throws -> [TrustArtifactRecord]
+    /// Takes a certificate out of the material (devices are told to remove it) and cancels its open rollover.
+    func withdrawTrustArtifact(sha256: String, at: Date, actor: AuditActor) async throws
+    /// Records a batch of device syncs in one transaction: last-seen times, trust stores and delivery states.
     func recordSyncs(_ reports: [SyncReport]) async throws
+    /// Moves failed deliveries to `retrying` (of one rollover, one device, or both); returns how many moved.
+    func retryFailedDeliveries(rolloverID: Int64?, deviceID: Int64?, at: Date, actor: AuditActor) async throws -> Int
     func deliveryCounts(rolloverID: Int64) async throws -> [DeliveryState: Int]
     /// One page of a rollover's devices, ordered by device id, optionally filtered by state (keyset paging).
     func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow]

@@ -66,6 +66,48 @@ enum StoreSchema {
             Migration(version: 2, statements: [
                 "ALTER TABLE certificates ADD COLUMN from_signing_request INTEGER NOT NULL DEFAULT 0",
             ]),
+            // v3: devices enroll with secrets and report their trust stores; rollovers may carry trust material
+            // only (no target yet), so v1's rollover tables are rebuilt. Nothing but the benchmark ever wrote them.
+            Migration(version: 3, statements: [
+                "DROP TABLE delivery_counts",
+                "DROP TABLE deliveries",
+                "DROP TABLE rollovers",
+                """
+                CREATE TABLE enrollment_secrets (id \(id), name TEXT NOT NULL UNIQUE, secret_sha256 TEXT NOT NULL UNIQUE,
+                  created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT)
+                """,
+                "ALTER TABLE devices ADD COLUMN retired_at BIGINT",
+                "ALTER TABLE devices ADD COLUMN enrollment_secret_id BIGINT REFERENCES enrollment_secrets(id)",
+                "CREATE INDEX devices_by_platform ON devices(platform, id)",
+                "ALTER TABLE certificates ADD COLUMN activates_at BIGINT",
+                """
+                CREATE TABLE rollovers (id \(id), certificate_id BIGINT REFERENCES certificates(id), preset TEXT NOT NULL,
+                  state TEXT NOT NULL CHECK (state IN ('open','completed','cancelled')), created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE trust_artifacts (id \(id), sha256 TEXT NOT NULL, der \(blob) NOT NULL, subject TEXT NOT NULL,
+                  not_after BIGINT NOT NULL, role TEXT NOT NULL CHECK (role IN ('anchor','pin')),
+                  rollover_id BIGINT REFERENCES rollovers(id), added_at BIGINT NOT NULL, withdrawn_at BIGINT)
+                """,
+                // A certificate is in the current material at most once; withdrawn rows stay as history.
+                "CREATE UNIQUE INDEX trust_artifacts_current ON trust_artifacts(sha256) WHERE withdrawn_at IS NULL",
+                """
+                CREATE TABLE deliveries (rollover_id BIGINT NOT NULL REFERENCES rollovers(id),
+                  device_id BIGINT NOT NULL REFERENCES devices(id), state INTEGER NOT NULL, reason TEXT,
+                  attempts INTEGER NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL, PRIMARY KEY (rollover_id, device_id))\(withoutRowID)
+                """,
+                "CREATE INDEX deliveries_by_state ON deliveries(rollover_id, state, device_id)",
+                "CREATE INDEX deliveries_by_device ON deliveries(device_id)",
+                """
+                CREATE TABLE delivery_counts (rollover_id BIGINT NOT NULL REFERENCES rollovers(id), state INTEGER NOT NULL,
+                  count BIGINT NOT NULL, PRIMARY KEY (rollover_id, state))\(withoutRowID)
+                """,
+                // What each device's trust store holds, as it last reported (fingerprints).
+                """
+                CREATE TABLE device_trust (device_id BIGINT NOT NULL REFERENCES devices(id), sha256 TEXT NOT NULL,
+                  PRIMARY KEY (device_id, sha256))\(withoutRowID)
+                """,
+            ]),
         ]
     }
 }

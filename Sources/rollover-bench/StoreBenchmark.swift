@@ -27,7 +27,7 @@ struct StoreBenchmark: AsyncParsableCommand {
                 NewDevice(name: "device-\(index)", platform: DevicePlatform.allCases[index % 5],
                           tokenSHA256: String(format: "%064x", index), enrolledAt: Date())
             }
-            ids += try await store.insertDevices(chunk, actor: .system)
+            ids += try await store.insertDevices(chunk, deliveryState: .pending, actor: .system)
         }
         let certificate = try await store.insertCertificate(
             StoredCertificate(sha256: "bench", der: [0x30, 0x00], chainPEM: "", subject: "CN=bench", notBefore: Date(),

@@ -22,13 +22,13 @@ struct WriteUntilKilled: AsyncParsableCommand {
             actor: .system)
         let fleet = try await store.insertDevices((0..<Self.batchSize).map { index in
             NewDevice(name: "fleet-\(index)", platform: .linux, tokenSHA256: "fleet-\(index)", enrolledAt: Date())
-        }, actor: .system)
+        }, deliveryState: .pending, actor: .system)
         let rollover = try await store.insertRollover(certificateID: certificate, preset: "crash", at: Date(), actor: .system)
         var seed: Int64 = 1
         for batch in 0... {
             let ids = try await store.insertDevices((0..<Self.batchSize).map { index in
                 NewDevice(name: "batch-\(batch)-\(index)", platform: .linux, tokenSHA256: "\(batch)-\(index)", enrolledAt: Date())
-            }, actor: .system)
+            }, deliveryState: .pending, actor: .system)
             // Syncs move the fleet's deliveries between states, so deliveries and their counts are always being written.
             let reports = fleet.map { id -> SyncReport in
                 seed = seed &* 6364136223846793005 &+ 1442695040888963407

@@ -138,7 +138,7 @@ struct StoreConformanceTests {
             NewDevice(name: "device-\(index)", platform: DevicePlatform.allCases[index % 5],
                       tokenSHA256: String(format: "%064x", index), enrolledAt: Date())
         }
-        let ids = try await store.insertDevices(devices, actor: admin)
+        let ids = try await store.insertDevices(devices, deliveryState: .pending, actor: admin)
         #expect(ids.count == 250 && ids == ids.sorted() && Set(ids).count == 250)
         let certificateID = try await store.insertCertificate(Self.certificate(keyID: nil), actor: admin)
         let rollover = try await store.insertRollover(certificateID: certificateID, preset: "distribute-first", at: Date(), actor: admin)

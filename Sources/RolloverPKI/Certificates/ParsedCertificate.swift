@@ -22,7 +22,10 @@ public struct ParsedCertificate: Sendable, Hashable {
     /// swift-certificates' view of the same bytes, when it accepts them.
     public let x509: Certificate?
 
-    public var sha256Fingerprint: String { SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined() }
+    public var sha256Fingerprint: String { Self.sha256Fingerprint(of: der) }
+
+    /// SHA-256 of DER as lowercase hex: how the store, the API and the sync protocol name a certificate.
+    public static func sha256Fingerprint(of der: [UInt8]) -> String { SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined() }
     public var keyAlgorithm: PublicKeyAlgorithm? { try? publicKey.get().algorithm }
     public var isSelfIssued: Bool { subject == issuer }
     /// Self-issued and verified by its own key: a root. A self-issued intermediate (a re-keyed CA) is not one.

@@ -1,0 +1,59 @@
+import Foundation
+import RolloverCore
+
+/// The agent's state folder: `device.json` (its id and token, mode 0600) and `trust.json` (its trust store).
+/// Every write goes to a temporary file in the same folder and is renamed over the old one, so a crash or a
+/// full disk leaves the previous trust store whole, never half a file.
+public struct AgentStateFolder: Sendable {
+    public struct Credentials: Sendable, Codable, Hashable {
+        public var server: String
+        public var deviceID: Int64
+        public var deviceToken: String
+        public var name: String
+        public var platform: DevicePlatform
+    }
+
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    var credentialsFile: String { (path as NSString).appendingPathComponent("device.json") }
+    var trustFile: String { (path as NSString).appendingPathComponent("trust.json") }
+
+    public func credentials() throws -> Credentials? {
+        guard let data = FileManager.default.contents(atPath: credentialsFile) else { return nil }
+        return try DeviceProtocol.decoder().decode(Credentials.self, from: data)
+    }
+
+    public func trustStore() throws -> TrustStore {
+        guard let data = FileManager.default.contents(atPath: trustFile) else { return TrustStore() }
+        return try DeviceProtocol.decoder().decode(TrustStore.self, from: data)
+    }
+
+    func save(_ credentials: Credentials) throws {
+        try write(DeviceProtocol.encoder().encode(credentials), to: credentialsFile, mode: 0o600)
+    }
+
+    func save(_ store: TrustStore) throws {
+        try write(DeviceProtocol.encoder().encode(store), to: trustFile, mode: 0o644)
+    }
+
+    private func write(_ data: Data, to file: String, mode: Int) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let temporary = file + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: mode]) else {
+            throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary, file) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw AgentError("cannot replace \(file): \(reason)")
+        }
+    }
+}
+
+/// An agent failure with a sentence for the person running it.
+public struct AgentError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

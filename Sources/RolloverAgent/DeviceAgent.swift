@@ -1,0 +1,184 @@
+import Foundation
+import RolloverCore
+import X509
+
+/// `rollover agent`: enrolls once, then syncs on the period the server gives. Each sync reports what the trust
+/// store holds and how the last installs went, applies the answer through the pure `TrustUpdate`, writes the
+/// store atomically, and — when something was installed, removed or refused — reports that at once in a second
+/// sync, so the server learns the outcome without waiting a whole period.
+public actor DeviceAgent {
+    public struct Options: Sendable {
+        public var server: URL
+        public var folder: AgentStateFolder
+        public var name: String
+        public var platform: DevicePlatform
+        public var systemTrust: SystemTrustInstaller?
+        public var agentVersion = "1.0.0"
+
+        public init(server: URL, folder: AgentStateFolder, name: String, platform: DevicePlatform, systemTrust: SystemTrustInstaller? = nil) {
+            self.server = server
+            self.folder = folder
+            self.name = name
+            self.platform = platform
+            self.systemTrust = systemTrust
+        }
+    }
+
+    /// What one sync did, for the log line and for tests.
+    public struct SyncSummary: Sendable {
+        public var results: [InstallResult]
+        public var nextSyncSeconds: Int
+        public var held: [String]
+    }
+
+    let options: Options
+    let client: AgentHTTPSClient
+    let say: @Sendable (String) -> Void
+    /// Results not yet reported to the server.
+    private var unreported: [InstallResult] = []
+
+    public init(options: Options, client: AgentHTTPSClient = AgentHTTPSClient(), say: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.client = client
+        self.say = say
+    }
+
+    /// Enrolls with the secret when the folder holds no device yet; returns the device id.
+    @discardableResult
+    public func enrollIfNeeded(with enrollment: EnrollmentFile?, extraAnchors: [TrustItem]) async throws -> Int64 {
+        if let existing = try options.folder.credentials() { return existing.deviceID }
+        guard let enrollment else {
+            throw AgentError("\(options.folder.path) holds no enrolled device: the first run needs --enroll-secret-file")
+        }
+        let bootstrap = TrustStore(anchors: enrollment.anchors + extraAnchors)
+        guard !bootstrap.anchors.isEmpty else {
+            throw AgentError("the first connection needs an anchor to verify the server: use the enrollment file written by "
+                             + "`rollover enroll-secrets create --output`, or give --ca-file")
+        }
+        let request = EnrollRequest(secret: enrollment.secret, name: options.name, platform: options.platform, agentVersion: options.agentVersion)
+        let (response, _) = try await post("/api/v1/enroll", request, token: nil, store: bootstrap, as: EnrollResponse.self)
+        let outcome = TrustUpdate.apply(response.trust, to: bootstrap, now: Date())
+        try options.folder.save(AgentStateFolder.Credentials(server: options.server.absoluteString, deviceID: response.deviceID,
+                                                             deviceToken: response.deviceToken, name: options.name, platform: options.platform))
+        try commit(outcome.store)
+        say("enrolled as device \(response.deviceID); trust store holds \(outcome.store.held.count) certificate(s)")
+        return response.deviceID
+    }
+
+    /// One sync, and an immediate second one when the first changed or refused something.
+    public func sync() async throws -> SyncSummary {
+        var summary = try await syncOnce()
+        if !unreported.isEmpty {
+            let first = summary.results
+            summary = try await syncOnce()
+            summary.results = first + summary.results
+        }
+        return summary
+    }
+
+    /// Syncs forever at the server's pace; a failed sync is logged and retried after a short pause.
+    public func run() async throws {
+        var pause = 30
+        while !Task.isCancelled {
+            do {
+                let summary = try await sync()
+                pause = max(1, summary.nextSyncSeconds)
+            } catch {
+                // A refused server is said loudly but retried: the device must come back once the server is right.
+                say("sync failed: \(error); retrying in \(min(pause, 60)) s")
+                pause = min(pause, 60)
+            }
+            try await Task.sleep(for: .seconds(pause))
+        }
+    }
+
+    private func syncOnce() async throws -> SyncSummary {
+        guard let credentials = try options.folder.credentials() else { throw AgentError("\(options.folder.path) holds no enrolled device") }
+        let store = try options.folder.trustStore()
+        let reporting = unreported
+        let request = SyncRequest(deviceID: credentials.deviceID, agentVersion: options.agentVersion, platform: options.platform,
+                                  held: store.held, results: reporting)
+        let (response, through) = try await post("/api/v1/sync", request, token: credentials.deviceToken, store: store, as: SyncResponse.self)
+        unreported.removeFirst(min(reporting.count, unreported.count))
+
+        let outcome = TrustUpdate.apply(response, to: store, now: Date(), protected: through)
+        var results = outcome.results
+        var kept = outcome.store
+        if outcome.changed {
+            do {
+                try commit(outcome.store)
+            } catch {
+                // Nothing changed on disk, so nothing was installed or removed: say why instead.
+                kept = store
+                results = results.map { result in
+                    result.status == .failed ? result : InstallResult(fingerprint: result.fingerprint, status: .failed, reason: "\(error)")
+                }
+            }
+        }
+        unreported += results
+        let counts = Dictionary(grouping: results, by: \.status).mapValues(\.count)
+        say("synced: \(counts[.installed] ?? 0) installed, \(counts[.removed] ?? 0) removed, \(counts[.failed] ?? 0) failed"
+            + results.filter { $0.status == .failed }.map { " (\($0.fingerprint.prefix(16)): \($0.reason ?? ""))" }.joined()
+            + "; next sync in \(response.nextSyncSeconds) s")
+        return SyncSummary(results: results, nextSyncSeconds: response.nextSyncSeconds, held: kept.held)
+    }
+
+    private func commit(_ store: TrustStore) throws {
+        if let systemTrust = options.systemTrust { try systemTrust.synchronize(anchors: store.anchors) }
+        try options.folder.save(store)
+    }
+
+    /// POSTs JSON to the server, accepting it only if `ServerTrustEvaluation` trusts its chain against `store`.
+    /// Returns the decoded answer and the fingerprints the server was trusted through.
+    private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, token: String?, store: TrustStore,
+                                                          as: Answer.Type) async throws -> (Answer, Set<String>) {
+        let url = options.server.appendingPathComponent(String(path.dropFirst()))
+        let through = ThroughBox()
+        var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        let response: HTTPSResponse
+        do {
+            response = try await client.send(url: url, method: "POST", headers: headers, body: Array(try DeviceProtocol.encoder().encode(body))) {
+                chain, host in
+                switch await ServerTrustEvaluation.evaluate(chain: chain, host: host, store: store, now: Date()) {
+                case .trusted(let fingerprints):
+                    through.set(fingerprints)
+                    return .trusted
+                case .refused(let reason):
+                    return .refused(reason)
+                }
+            }
+        } catch let error as AgentHTTPSClientError {
+            if case .untrustedServer(let reason) = error { throw AgentRefusal(reason: reason) }
+            throw error
+        }
+        guard response.status == 200 else {
+            let message = (try? JSONDecoder().decode(ServerErrorBody.self, from: Data(response.body)))
+                .map { "\($0.error.code): \($0.error.message)" } ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            throw AgentError("the server answered \(response.status) to \(path): \(message)")
+        }
+        return (try DeviceProtocol.decoder().decode(Answer.self, from: Data(response.body)), through.get())
+    }
+}
+
+/// The agent would not talk to the server because its certificate is not trusted: never retried silently.
+public struct AgentRefusal: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public var description: String { "refused the server: \(reason)" }
+}
+
+private struct ServerErrorBody: Decodable {
+    struct Detail: Decodable {
+        var code: String
+        var message: String
+    }
+    var error: Detail
+}
+
+/// Carries the trusted fingerprints out of the verification callback.
+private final class ThroughBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Set<String> = []
+    func set(_ fingerprints: Set<String>) { lock.withLock { value = fingerprints } }
+    func get() -> Set<String> { lock.withLock { value } }
+}

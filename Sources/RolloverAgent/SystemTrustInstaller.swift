@@ -1,0 +1,45 @@
+import Foundation
+import RolloverCore
+
+/// `--install-system-trust` on Linux: places each anchor in `/usr/local/share/ca-certificates/` as
+/// `rollover-<fingerprint>.crt` and runs `update-ca-certificates`; removes the files it placed when the anchor
+/// leaves the trust store. It touches only files named `rollover-*.crt`, so what others placed stays.
+public struct SystemTrustInstaller: Sendable {
+    public var folder: String
+    public var updateCommand: [String]
+
+    public init(folder: String = "/usr/local/share/ca-certificates", updateCommand: [String] = ["update-ca-certificates"]) {
+        self.folder = folder
+        self.updateCommand = updateCommand
+    }
+
+    static func fileName(_ fingerprint: String) -> String { "rollover-\(fingerprint.prefix(16)).crt" }
+
+    /// Makes the folder hold exactly these anchors among its `rollover-*` files; runs the update command on a change.
+    public func synchronize(anchors: [TrustItem]) throws {
+        let wanted = Dictionary(anchors.map { (Self.fileName($0.fingerprint), $0.pem) }, uniquingKeysWith: { first, _ in first })
+        let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix("rollover-") && $0.hasSuffix(".crt") })
+        var changed = false
+        for (name, pem) in wanted where !present.contains(name) {
+            let file = (folder as NSString).appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: file, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o644]) else {
+                throw AgentError("cannot place \(file) in the system trust: \(String(cString: strerror(errno)))")
+            }
+            changed = true
+        }
+        for name in present where wanted[name] == nil {
+            try FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            changed = true
+        }
+        guard changed, let executable = updateCommand.first else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? Array(updateCommand.dropFirst()) : updateCommand
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw AgentError("\(updateCommand.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
+    }
+}

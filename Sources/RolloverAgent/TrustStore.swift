@@ -1,0 +1,31 @@
+import Foundation
+import RolloverCore
+
+/// What a device trusts, and nothing else: anchors (CAs the served chain must lead to), pins (exact leaf
+/// certificates) and the reserve certificate, trusted from its activation time. The agent never consults the
+/// system trust store, so this value alone decides whether a server is accepted.
+public struct TrustStore: Sendable, Codable, Hashable {
+    public var anchors: [TrustItem]
+    public var pins: [TrustItem]
+    public var reserve: ReserveCertificate?
+    /// The connection addresses the server last announced.
+    public var addresses: [String]
+
+    public init(anchors: [TrustItem] = [], pins: [TrustItem] = [], reserve: ReserveCertificate? = nil, addresses: [String] = []) {
+        self.anchors = anchors
+        self.pins = pins
+        self.reserve = reserve
+        self.addresses = addresses
+    }
+
+    /// The fingerprints the device reports as held: every anchor and pin, and the reserve.
+    public var held: [String] {
+        (anchors.map(\.fingerprint) + pins.map(\.fingerprint) + [reserve?.fingerprint].compactMap { $0 }).sorted()
+    }
+
+    public var isEmpty: Bool { anchors.isEmpty && pins.isEmpty && reserve == nil }
+
+    func contains(_ fingerprint: String) -> Bool {
+        anchors.contains { $0.fingerprint == fingerprint } || pins.contains { $0.fingerprint == fingerprint }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+import SwiftASN1
+import X509
+
+/// The admin routes for devices: enrollment secrets, the trust material, devices and their deliveries, retries,
+/// and the trust material exported for devices that run no agent.
+struct AdminDeviceAPI: Sendable {
+    let context: ServiceContext
+    let material: TrustMaterial
+
+    func register(on admin: RouterGroup<AdminRequestContext>) {
+        admin.get("enrollment-secrets") { _, _ in try await context.store.enrollmentSecrets().map(EnrollmentSecretSummary.init) }
+        admin.post("enrollment-secrets") { request, requestContext in
+            struct NewSecret: Decodable {
+                var name: String
+                var expiresAt: Date?
+            }
+            let body = try await request.decode(as: NewSecret.self, context: requestContext)
+            guard (1...64).contains(body.name.count) else { throw APIError.badRequest("a secret's name is 1 to 64 characters") }
+            if let expiry = body.expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
+            let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
+            _ = try await context.store.insertEnrollmentSecret(name: body.name, secretSHA256: hash, expiresAt: body.expiresAt,
+                                                                actor: try actor(requestContext))
+            let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
+            return EnrollmentSecretCreated(name: body.name, secret: secret,
+                                           expiresAt: body.expiresAt.map { ISO8601DateFormatter().string(from: $0) }, anchors: anchors)
+        }
+        admin.delete("enrollment-secrets/{name}") { _, requestContext in
+            try await context.store.revokeEnrollmentSecret(name: requestContext.parameters.require("name"), actor: try actor(requestContext))
+            return Response(status: .noContent)
+        }
+
+        admin.get("trust") { request, _ in
+            try await context.store.trustArtifacts(includeWithdrawn: request.uri.queryParameters.get("withdrawn") == "true")
+                .map(TrustArtifactSummary.init)
+        }
+        admin.post("trust") { request, requestContext in
+            struct NewArtifact: Decodable {
+                var pem: String
+                var role: TrustRole?
+            }
+            let body = try await request.decode(as: NewArtifact.self, context: requestContext)
+            let certificates: [Certificate]
+            do { certificates = try PEMDocument.parseMultiple(pemString: body.pem).map { try Certificate(derEncoded: $0.derBytes) } } catch {
+                throw APIError(.badRequest, "invalid-certificate", "the PEM does not hold readable certificates: \(error)")
+            }
+            guard certificates.count == 1, let certificate = certificates.first else {
+                throw APIError(.badRequest, "invalid-certificate", "send exactly one certificate per request (got \(certificates.count))")
+            }
+            guard certificate.notValidAfter > Date() else { throw APIError(.badRequest, "expired", "the certificate expired on \(certificate.notValidAfter)") }
+            let der = try certificate.derBytes()
+            let artifact = try await context.store.insertTrustArtifact(
+                TrustArtifactRecord(sha256: ParsedCertificate.sha256Fingerprint(of: der), der: der, subject: certificate.subject.description,
+                                    notAfter: certificate.notValidAfter, role: body.role ?? .anchor, addedAt: Date()),
+                tracked: true, actor: try actor(requestContext))
+            try await material.reload()
+            return TrustArtifactSummary(artifact)
+        }
+        admin.delete("trust/{sha256}") { _, requestContext in
+            let sha256 = try requestContext.parameters.require("sha256").lowercased()
+            guard try await !isServing(sha256) else {
+                throw APIError(.conflict, "anchor-in-use", "the active server certificate is trusted through this certificate; withdrawing it would cut devices off")
+            }
+            try await context.store.withdrawTrustArtifact(sha256: sha256, at: Date(), actor: try actor(requestContext))
+            try await material.reload()
+            return Response(status: .noContent)
+        }
+        admin.get("trust/export") { request, _ in
+            let name = request.uri.queryParameters.get("format") ?? "pem"
+            guard let format = TrustExportFormat(rawValue: name) else {
+                throw APIError.badRequest("format is one of \(TrustExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let anchors = try await context.store.trustArtifacts(includeWithdrawn: false).filter { $0.role == .anchor }.map(\.der)
+            let files = try TrustExport.export(anchors, format: format, profileIdentifier: "com.rollover.trust", organization: "Rollover")
+            return ExportedTrust(format: name, files: files.map { .init(name: $0.name, content: Data($0.contents).base64EncodedString()) })
+        }
+
+        admin.get("rollovers") { _, _ in
+            var answers: [RolloverSummary] = []
+            for rollover in try await context.store.rollovers() {
+                let counts = try await context.store.deliveryCounts(rolloverID: rollover.id)
+                answers.append(RolloverSummary(
+                    id: rollover.id, preset: rollover.preset, state: rollover.state.rawValue, certificateID: rollover.certificateID,
+                    createdAt: ISO8601DateFormatter().string(from: rollover.createdAt),
+                    deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.description, $0.value) })))
+            }
+            return answers
+        }
+        admin.post("rollovers/{id}/retry") { _, requestContext in
+            let id = try requestContext.parameters.require("id", as: Int64.self)
+            guard try await context.store.rollovers().contains(where: { $0.id == id }) else { throw APIError.notFound("no rollover \(id)") }
+            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: id, deviceID: nil, at: Date(), actor: try actor(requestContext)))
+        }
+
+        admin.get("devices") { request, _ in
+            let query = request.uri.queryParameters
+            var filter = DeviceFilter()
+            if let platform = query.get("platform") {
+                guard let known = DevicePlatform(rawValue: platform) else { throw APIError.badRequest("platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))") }
+                filter.platform = known
+            }
+            filter.seenBefore = try query.get("seenBefore").map(Self.date)
+            filter.seenAfter = try query.get("seenAfter").map(Self.date)
+            filter.rolloverID = query.get("rollover", as: Int64.self)
+            if let state = query.get("state") {
+                guard let known = DeliveryState.allCases.first(where: { $0.description == state }), filter.rolloverID != nil else {
+                    throw APIError.badRequest("state needs rollover= and is one of \(DeliveryState.allCases.map(\.description).joined(separator: ", "))")
+                }
+                filter.deliveryState = known
+            }
+            filter.includeRetired = query.get("retired") == "true"
+            let limit = min(max(query.get("limit", as: Int.self) ?? 100, 1), 1000)
+            let devices = try await context.store.devices(matching: filter, afterID: query.get("after", as: Int64.self), limit: limit)
+            return DevicePage(devices: devices.map(DeviceSummary.init), next: devices.count == limit ? devices.last?.id : nil)
+        }
+        admin.get("devices/{id}") { _, requestContext in
+            let id = try requestContext.parameters.require("id", as: Int64.self)
+            guard let device = try await context.store.device(id: id) else { throw APIError.notFound("no device \(id)") }
+            return DeviceDetail(device: device, held: try await context.store.deviceTrust(deviceID: id),
+                                artifacts: try await context.store.trustArtifacts(includeWithdrawn: true),
+                                deliveries: try await context.store.deviceDeliveries(deviceID: id))
+        }
+        admin.post("devices/{id}/retire") { _, requestContext in
+            let id = try requestContext.parameters.require("id", as: Int64.self)
+            try await context.store.retireDevice(id: id, actor: try actor(requestContext))
+            guard let device = try await context.store.device(id: id) else { throw APIError.notFound("no device \(id)") }
+            return DeviceSummary(device)
+        }
+        admin.post("devices/{id}/retry") { _, requestContext in
+            let id = try requestContext.parameters.require("id", as: Int64.self)
+            guard try await context.store.device(id: id) != nil else { throw APIError.notFound("no device \(id)") }
+            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: try actor(requestContext)))
+        }
+    }
+
+    /// Whether an active served certificate's chain contains this fingerprint (its root, an intermediate or the leaf).
+    private func isServing(_ sha256: String) async throws -> Bool {
+        for certificate in try await context.store.certificates(in: .active) where certificate.source != .authority {
+            let chain = (try? PEMDocument.parseMultiple(pemString: certificate.chainPEM)) ?? []
+            if certificate.sha256 == sha256 || chain.contains(where: { ParsedCertificate.sha256Fingerprint(of: $0.derBytes) == sha256 }) { return true }
+            // Our own CA signs the default certificate; its root is not always in the chain PEM.
+            if certificate.source == .issued, let root = try await context.store.certificates(in: .active).first(where: { $0.source == .authority }),
+                root.sha256 == sha256 { return true }
+        }
+        return false
+    }
+
+    private func actor(_ requestContext: AdminRequestContext) throws -> AuditActor {
+        guard let actor = requestContext.actor else { throw APIError.unauthorized }
+        return actor
+    }
+
+    static func date(_ text: String) throws -> Date {
+        guard let date = ISO8601DateFormatter().date(from: text) else { throw APIError.badRequest("\(text) is not an ISO 8601 time") }
+        return date
+    }
+}
+
+extension Certificate {
+    func derBytes() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import RolloverCore
+import RolloverService
+import RolloverStore
+
+/// The device sync API, version 1: `POST /api/v1/enroll` and `POST /api/v1/sync` (see `openapi.json`).
+/// Bodies are read up to `DeviceProtocol.maximumBodySize`; a device token is hashed at once and never logged.
+struct DeviceAPI: Sendable {
+    let context: ServiceContext
+    let material: TrustMaterial
+    let writer: SyncWriter
+    let addresses: [String]
+
+    func register(on router: Router<AdminRequestContext>) {
+        router.post("/api/v1/enroll") { request, requestContext in try Self.json(try await enroll(request, requestContext)) }
+        router.post("/api/v1/sync") { request, requestContext in try Self.json(try await sync(request, requestContext)) }
+    }
+
+    private func enroll(_ request: Request, _ requestContext: AdminRequestContext) async throws -> EnrollResponse {
+        let body = try await decode(EnrollRequest.self, request)
+        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...128).contains(name.count) else { throw APIError.badRequest("a device name is 1 to 128 characters") }
+        let now = Date()
+        guard let secret = try await context.store.enrollmentSecret(secretSHA256: AdminTokens.hash(body.secret)), secret.admits(at: now) else {
+            requestContext.logger.notice("refused: unknown, revoked or expired enrollment secret")
+            throw APIError(.unauthorized, "invalid-enrollment-secret", "the enrollment secret is unknown, revoked or expired")
+        }
+        let (token, hash) = AdminTokens.generate(prefix: "device_")
+        let device = NewDevice(name: name, platform: body.platform, tokenSHA256: hash, enrolledAt: now,
+                               agentVersion: String(body.agentVersion.prefix(64)), enrollmentSecretID: secret.id)
+        guard let id = try await context.store.insertDevices([device], deliveryState: .delivered,
+                                                             actor: AuditActor("enrollment-secret:\(secret.name)")).first
+        else { throw APIError(.internalServerError, "enrollment-failed", "the device was not recorded") }
+        let snapshot = try await material.snapshot()
+        let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: [], held: [], results: [], deliveries: [:], now: now, retryAfter: 0)
+        let period = try await syncPeriod()
+        return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: period,
+                              trust: SyncResponse(add: plan.add, remove: [], reserve: nil, addresses: addresses,
+                                                  nextSyncSeconds: Self.jittered(period)))
+    }
+
+    private func sync(_ request: Request, _ requestContext: AdminRequestContext) async throws -> SyncResponse {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+            let device = try await context.store.device(tokenSHA256: AdminTokens.hash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
+            device.retiredAt == nil
+        else {
+            requestContext.logger.notice("refused: sync without a valid device token")
+            throw APIError(.unauthorized, "invalid-device-token", "a valid device token is required: Authorization: Bearer <device token>")
+        }
+        let body = try await decode(SyncRequest.self, request)
+        guard body.protocolVersion == DeviceProtocol.version else {
+            throw APIError(.badRequest, "unsupported-protocol-version", "this server speaks sync protocol version \(DeviceProtocol.version)")
+        }
+        guard body.deviceID == device.id else {
+            requestContext.logger.notice("refused: a device token used for another device's id", metadata: ["device": "\(device.id)"])
+            throw APIError(.forbidden, "wrong-device", "this token belongs to another device")
+        }
+        guard body.held.count <= 1000, body.results.count <= 1000, body.held.allSatisfy(Self.isFingerprint),
+            body.results.allSatisfy({ Self.isFingerprint($0.fingerprint) })
+        else { throw APIError.badRequest("held and results take at most 1000 SHA-256 fingerprints (64 hex digits) each") }
+
+        let now = Date()
+        let snapshot = try await material.snapshot()
+        var deliveries: [Int64: SyncPlanner.CurrentDelivery] = [:]
+        for delivery in try await context.store.deviceDeliveries(deviceID: device.id) where snapshot.openRollovers.contains(delivery.rolloverID) {
+            deliveries[delivery.rolloverID] = .init(state: delivery.state, updatedAt: delivery.updatedAt)
+        }
+        let held = Set(body.held.map { $0.lowercased() })
+        let results = body.results.map { result in
+            InstallResult(fingerprint: result.fingerprint.lowercased(), status: result.status, reason: result.reason.map { String($0.prefix(500)) })
+        }
+        let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: snapshot.withdrawn, held: held, results: results,
+                                    deliveries: deliveries, now: now, retryAfter: TimeInterval(try await setting("delivery-retry-seconds")))
+        let previouslyHeld = Set(try await context.store.deviceTrust(deviceID: device.id))
+        try await writer.record(SyncReport(
+            deviceID: device.id, seenAt: now, agentVersion: String(body.agentVersion.prefix(64)), platform: body.platform,
+            held: previouslyHeld == held ? nil : held.sorted(),
+            deliveries: plan.changes.map { .init(rolloverID: $0.rolloverID, state: $0.state, reason: $0.reason, attempted: $0.attempted) }))
+        return SyncResponse(add: plan.add, remove: plan.remove, reserve: nil, addresses: addresses,
+                            nextSyncSeconds: Self.jittered(try await syncPeriod()))
+    }
+
+    /// Device answers use the protocol's own encoder (ISO 8601 dates), not the server's default.
+    static func json(_ value: some Encodable) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try DeviceProtocol.encoder().encode(value))))
+    }
+
+    /// Reads a device body up to the protocol's limit: larger is 413, unreadable JSON is 400 with the reason.
+    private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: DeviceProtocol.maximumBodySize) } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "body-too-large", "a device body is at most \(DeviceProtocol.maximumBodySize / 1024) KB")
+        }
+        do {
+            return try DeviceProtocol.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "malformed-body", "the body is not a valid \(T.self): \(error)")
+        }
+    }
+
+    private func syncPeriod() async throws -> Int { try await setting("sync-period-seconds") }
+
+    private func setting(_ key: String) async throws -> Int {
+        Int(try await context.store.setting(key) ?? Settings.defaults[key] ?? "") ?? 3600
+    }
+
+    /// The period ±10%, so a fleet enrolled together does not come back together.
+    static func jittered(_ period: Int) -> Int {
+        max(1, Int((Double(period) * Double.random(in: 0.9...1.1)).rounded()))
+    }
+
+    static func isFingerprint(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) || (65...70).contains($0) }
+    }
+}

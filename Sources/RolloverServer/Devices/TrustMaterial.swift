@@ -1,0 +1,53 @@
+import Foundation
+import RolloverCore
+import RolloverStore
+import SwiftASN1
+import Synchronization
+import X509
+
+/// The trust material every device must hold, as one snapshot: current anchors and pins with the rollover
+/// tracking each, the fingerprints withdrawn since, and the open rollovers. Syncs read it thousands of times a
+/// second, so it is cached and reloaded when an administrator changes it (or after a second, for other nodes).
+final class TrustMaterial: Sendable {
+    struct Snapshot: Sendable {
+        var items: [SyncPlanner.MaterialItem]
+        var withdrawn: Set<String>
+        var openRollovers: Set<Int64>
+        var loadedAt: ContinuousClock.Instant
+
+        static let empty = Snapshot(items: [], withdrawn: [], openRollovers: [], loadedAt: .now - .seconds(3600))
+    }
+
+    private let store: any Store
+    private let cached = Mutex(Snapshot.empty)
+    private static let freshFor: Duration = .seconds(1)
+
+    init(store: any Store) { self.store = store }
+
+    func snapshot() async throws -> Snapshot {
+        let current = cached.withLock { $0 }
+        if ContinuousClock.now - current.loadedAt < Self.freshFor { return current }
+        return try await reload()
+    }
+
+    /// Reloads at once; called after every change an administrator makes on this node.
+    @discardableResult
+    func reload() async throws -> Snapshot {
+        let artifacts = try await store.trustArtifacts(includeWithdrawn: true)
+        let open = Set(try await store.rollovers().filter { $0.state == .open }.map(\.id))
+        let current = artifacts.filter { $0.withdrawnAt == nil }
+        let snapshot = Snapshot(
+            items: current.map { artifact in
+                SyncPlanner.MaterialItem(item: TrustItem(role: artifact.role, fingerprint: artifact.sha256, pem: Self.pem(artifact.der)),
+                                         rolloverID: artifact.rolloverID.flatMap { open.contains($0) ? $0 : nil })
+            },
+            withdrawn: Set(artifacts.filter { $0.withdrawnAt != nil }.map(\.sha256)).subtracting(current.map(\.sha256)),
+            openRollovers: open, loadedAt: .now)
+        cached.withLock { $0 = snapshot }
+        return snapshot
+    }
+
+    static func pem(_ der: [UInt8]) -> String {
+        PEMDocument(type: "CERTIFICATE", derBytes: der).pemString
+    }
+}
