@@ -96,8 +96,10 @@ public struct AgentHTTPSClient: Sendable {
                           verify: @escaping @Sendable ([Certificate], String) async -> ServerTrustDecision) async throws -> HTTPSResponse {
         var tls = TLSConfiguration.makeClientConfiguration()
         // Must not be `.none`: NIOSSL would then skip the custom callback and accept anything. With a custom callback
-        // the trust roots are never consulted, so the system store plays no part.
+        // the trust roots are never consulted; emptying them anyway keeps the system store out (and unloaded) and
+        // would fail closed should the callback ever not run.
         tls.certificateVerification = .fullVerification
+        tls.trustRoots = .certificates([])
         let sslContext = try NIOSSLContext(configuration: tls)
         let refusal = Refusal()
 

@@ -40,6 +40,11 @@ public struct AgentStateFolder: Sendable {
 
     private func write(_ data: Data, to file: String, mode: Int) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // A folder without write bits is read-only by the administrator's choice, even for an agent running as
+        // root (which the kernel would let through): the agent honours it and reports the install as failed.
+        if let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, permissions & 0o222 == 0 {
+            throw AgentError("cannot write the trust store: the state folder \(path) is read-only (mode \(String(permissions, radix: 8)))")
+        }
         let temporary = file + ".new"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: mode]) else {
             throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))")

@@ -25,6 +25,7 @@ struct AdminAPI: Sendable {
 
     func register(on router: Router<AdminRequestContext>) {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: StoreErrorMiddleware())
         router.get("/metrics") { _, _ in
             let text = metrics.render(active: try await context.store.certificates(in: .active))
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))

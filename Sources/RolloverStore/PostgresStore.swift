@@ -529,7 +529,7 @@ public final class PostgresStore: Store {
             // One statement moves the deliveries and their counts together.
             let found = try await self.collect(connection, PostgresQuery(unsafeSQL: """
                 WITH moved AS (
-                    UPDATE deliveries SET state = \(retrying), updated_at = $1 WHERE \(conditions.joined(separator: " AND "))
+                    UPDATE deliveries SET state = \(retrying), attempts = attempts + 1, updated_at = $1 WHERE \(conditions.joined(separator: " AND "))
                     RETURNING rollover_id),
                   per_rollover AS (SELECT rollover_id, count(*) AS n FROM moved GROUP BY rollover_id),
                   adjusted AS (

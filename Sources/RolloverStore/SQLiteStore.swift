@@ -415,7 +415,7 @@ public final class SQLiteStore: Store {
             let filter = conditions.joined(separator: " AND ")
             let moved = try Row.fetchAll(db, sql: "SELECT rollover_id, count(*) AS n FROM deliveries WHERE \(filter) GROUP BY rollover_id",
                                          arguments: StatementArguments(arguments))
-            try db.execute(sql: "UPDATE deliveries SET state = \(DeliveryState.retrying.rawValue), updated_at = ? WHERE \(filter)",
+            try db.execute(sql: "UPDATE deliveries SET state = \(DeliveryState.retrying.rawValue), attempts = attempts + 1, updated_at = ? WHERE \(filter)",
                            arguments: StatementArguments([Self.seconds(date)] + arguments))
             var total = 0
             for row in moved {

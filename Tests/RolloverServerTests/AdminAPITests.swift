@@ -35,7 +35,7 @@ struct AdminAPITests {
         let paths = try #require(document?["paths"] as? [String: [String: Any]])
         return paths.flatMap { path, operations in
             operations.keys.map { method in
-                (HTTPRequest.Method(rawValue: method.uppercased())!, path, path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{name}", with: "nobody").replacingOccurrences(of: "{key}", with: "https-mode"))
+                (HTTPRequest.Method(rawValue: method.uppercased())!, path, path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{name}", with: "nobody").replacingOccurrences(of: "{key}", with: "https-mode").replacingOccurrences(of: "{sha256}", with: String(repeating: "0", count: 64)))
             }
         }
     }

@@ -30,6 +30,11 @@ extension StoreConformanceTests {
                        deliveries: deliveries)
         }
 
+        /// The delivery of the device's newest rollover.
+        func latestDelivery(_ store: any Store, _ deviceID: Int64) async throws -> DeviceDelivery? {
+            try await store.deviceDeliveries(deviceID: deviceID).first
+        }
+
         static let noCounts: [DeliveryState: Int] = [.pending: 0, .delivered: 0, .installed: 0, .failed: 0, .retrying: 0]
 
         static func counts(_ nonZero: [DeliveryState: Int]) -> [DeliveryState: Int] {
@@ -332,19 +337,17 @@ extension StoreConformanceTests {
             guard let store = try await kind.open(in: folder.url) else { return }
             let ids = try await store.insertDevices((0..<2).map { newDevice($0) }, deliveryState: .pending, actor: admin)
             let rollover = try await store.insertRollover(certificateID: nil, preset: "trust", at: start, actor: admin)
-            func history(_ device: Int64) async throws -> DeviceDelivery { try #require(try await store.deviceDeliveries(deviceID: device).first) }
-
             try await store.recordSyncs([sync(ids[0], at: 10, [.init(rolloverID: rollover, state: .delivered, attempted: true)])])
-            #expect(try await history(ids[0]) == DeviceDelivery(rolloverID: rollover, state: .delivered, reason: nil, attempts: 1,
+            #expect(try await latestDelivery(store, ids[0]) == DeviceDelivery(rolloverID: rollover, state: .delivered, reason: nil, attempts: 1,
                                                                 updatedAt: start.addingTimeInterval(10)))
             try await store.recordSyncs([sync(ids[0], at: 20, [.init(rolloverID: rollover, state: .delivered)])])
-            #expect(try await history(ids[0]).updatedAt == start.addingTimeInterval(10), "a repeat is not a change")
+            #expect(try await latestDelivery(store, ids[0])?.updatedAt == start.addingTimeInterval(10), "a repeat is not a change")
 
             try await store.recordSyncs([sync(ids[0], at: 30, [.init(rolloverID: rollover, state: .failed, reason: "read-only store")])])
-            #expect(try await history(ids[0]) == DeviceDelivery(rolloverID: rollover, state: .failed, reason: "read-only store", attempts: 1,
+            #expect(try await latestDelivery(store, ids[0]) == DeviceDelivery(rolloverID: rollover, state: .failed, reason: "read-only store", attempts: 1,
                                                                 updatedAt: start.addingTimeInterval(30)))
             try await store.recordSyncs([sync(ids[0], at: 40, [.init(rolloverID: rollover, state: .failed, reason: "still read-only")])])
-            #expect(try await history(ids[0]).reason == "still read-only", "a new reason is recorded even in the same state")
+            #expect(try await latestDelivery(store, ids[0])?.reason == "still read-only", "a new reason is recorded even in the same state")
             #expect(try await store.deliveryCounts(rolloverID: rollover) == Self.counts([.pending: 1, .failed: 1]))
 
             // Two re-sends in one batch are two attempts; the delivery ends where the last report left it.
@@ -355,9 +358,9 @@ extension StoreConformanceTests {
                 sync(ids[1], at: 60, [.init(rolloverID: rollover, state: .installed)]),
                 sync(ids[1], at: 70, [.init(rolloverID: rollover, state: .installed)]),
             ])
-            #expect(try await history(ids[0]) == DeviceDelivery(rolloverID: rollover, state: .retrying, reason: nil, attempts: 3,
+            #expect(try await latestDelivery(store, ids[0]) == DeviceDelivery(rolloverID: rollover, state: .retrying, reason: nil, attempts: 3,
                                                                 updatedAt: start.addingTimeInterval(60)))
-            #expect(try await history(ids[1]) == DeviceDelivery(rolloverID: rollover, state: .installed, reason: nil, attempts: 1,
+            #expect(try await latestDelivery(store, ids[1]) == DeviceDelivery(rolloverID: rollover, state: .installed, reason: nil, attempts: 1,
                                                                 updatedAt: start.addingTimeInterval(60)))
             #expect(try await store.deliveryCounts(rolloverID: rollover) == Self.counts([.retrying: 1, .installed: 1]))
 
@@ -366,7 +369,7 @@ extension StoreConformanceTests {
                 sync(ids[1], at: 80, [.init(rolloverID: rollover, state: .delivered)]),
                 sync(ids[1], at: 90, [.init(rolloverID: rollover, state: .installed)]),
             ])
-            #expect(try await history(ids[1]).updatedAt == start.addingTimeInterval(90))
+            #expect(try await latestDelivery(store, ids[1])?.updatedAt == start.addingTimeInterval(90))
             #expect(try await store.deliveryCounts(rolloverID: rollover) == Self.counts([.retrying: 1, .installed: 1]))
 
             // A report about a rollover the device has no delivery in changes nothing but its last-seen time.
@@ -424,7 +427,7 @@ extension StoreConformanceTests {
             #expect(log.action == "delivery.retry" && log.subjectKind == "rollover" && log.subjectID == first)
             #expect(log.detail == "2 failed deliveries (rollover \(first))")
             let retried = try #require(try await store.deviceDeliveries(deviceID: ids[1]).first { $0.rolloverID == first })
-            #expect(retried.state == .retrying && retried.updatedAt == retryAt && retried.attempts == 0)
+            #expect(retried.state == .retrying && retried.updatedAt == retryAt && retried.attempts == 1, "a retry is one more attempt")
 
             #expect(try await store.retryFailedDeliveries(rolloverID: second, deviceID: ids[0], at: retryAt, actor: admin) == 1)
             #expect(try await store.deliveryCounts(rolloverID: second) == Self.counts([.failed: 1, .retrying: 1, .installed: 1, .pending: 1]))

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import RolloverCore
 import RolloverService
 import RolloverStore
@@ -90,7 +91,7 @@ struct DeviceAPI: Sendable {
     /// Reads a device body up to the protocol's limit: larger is 413, unreadable JSON is 400 with the reason.
     private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: DeviceProtocol.maximumBodySize) } catch let error as HTTPError where error.status == .contentTooLarge {
+        do { buffer = try await request.body.collect(upTo: DeviceProtocol.maximumBodySize) } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body-too-large", "a device body is at most \(DeviceProtocol.maximumBodySize / 1024) KB")
         }
         do {

@@ -1,0 +1,157 @@
+import Crypto
+import Foundation
+import RolloverCore
+import Testing
+import X509
+@testable import RolloverAgent
+
+/// A root and a leaf it signs for `localhost`, P-256, made in the test.
+private struct TestPKI {
+    let root: Certificate
+    let leaf: Certificate
+
+    init(rootName: String = "Core Test Root", notAfter: Date = Date(timeIntervalSinceNow: 86_400)) throws {
+        let rootKey = P256.Signing.PrivateKey(), leafKey = P256.Signing.PrivateKey()
+        let issuer = try DistinguishedName { CommonName(rootName) }
+        let start = Date(timeIntervalSinceNow: -3600)
+        root = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey), notValidBefore: start, notValidAfter: notAfter,
+            issuer: issuer, subject: issuer, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                KeyUsage(keyCertSign: true, cRLSign: true)
+            }, issuerPrivateKey: .init(rootKey))
+        leaf = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey), notValidBefore: start, notValidAfter: notAfter,
+            issuer: issuer, subject: try DistinguishedName { CommonName("localhost") }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames([.dnsName("localhost")])
+                try ExtendedKeyUsage([.serverAuth])
+            }, issuerPrivateKey: .init(rootKey))
+    }
+
+    func item(_ certificate: Certificate, role: TrustRole) throws -> TrustItem {
+        TrustItem(role: role, fingerprint: CertificateFingerprint.sha256(certificate), pem: try certificate.serializeAsPEM().pemString)
+    }
+}
+
+@Suite("Agent core")
+struct AgentCoreTests {
+    let now = Date()
+
+    func answer(add: [TrustItem] = [], remove: [String] = [], reserve: ReserveCertificate? = nil) -> SyncResponse {
+        SyncResponse(add: add, remove: remove, reserve: reserve, addresses: ["mdm.example.com"], nextSyncSeconds: 60)
+    }
+
+    @Test("an answer's anchors and pins are installed and reported; applying it again changes nothing")
+    func installsAndIsIdempotent() throws {
+        let pki = try TestPKI()
+        let response = answer(add: [try pki.item(pki.root, role: .anchor), try pki.item(pki.leaf, role: .pin)])
+        let first = TrustUpdate.apply(response, to: TrustStore(), now: now)
+        #expect(first.changed && first.store.anchors.count == 1 && first.store.pins.count == 1 && first.store.addresses == ["mdm.example.com"])
+        #expect(first.results.map(\.status) == [.installed, .installed])
+        let again = TrustUpdate.apply(response, to: first.store, now: now)
+        #expect(!again.changed && again.results.isEmpty)
+    }
+
+    @Test("a certificate whose fingerprint is not the announced one, an expired one or unreadable PEM is refused with the reason")
+    func refusesWhatIsNotAsAnnounced() throws {
+        let pki = try TestPKI(), expired = try TestPKI(notAfter: Date(timeIntervalSinceNow: -60))
+        var wrong = try pki.item(pki.root, role: .anchor)
+        wrong.fingerprint = String(repeating: "0", count: 64)
+        let outcome = TrustUpdate.apply(answer(add: [wrong, try expired.item(expired.root, role: .anchor),
+                                                     TrustItem(role: .anchor, fingerprint: String(repeating: "1", count: 64), pem: "junk")]),
+                                        to: TrustStore(addresses: ["mdm.example.com"]), now: now)
+        #expect(!outcome.changed && outcome.results.allSatisfy { $0.status == .failed })
+        #expect(outcome.results.map { $0.reason ?? "" }.map { $0.contains("not the announced") || $0.contains("expired") || $0.contains("not a readable") } == [true, true, true])
+    }
+
+    @Test("a removal is carried out, except of the anchor this very connection was verified with")
+    func removalSparesTheProtectedAnchor() throws {
+        let pki = try TestPKI(), other = try TestPKI(rootName: "Old Root")
+        let store = TrustStore(anchors: [try pki.item(pki.root, role: .anchor), try other.item(other.root, role: .anchor)])
+        let protected = CertificateFingerprint.sha256(pki.root)
+        let outcome = TrustUpdate.apply(answer(remove: store.anchors.map(\.fingerprint)), to: store, now: now, protected: [protected])
+        #expect(outcome.store.anchors.map(\.fingerprint) == [protected])
+        #expect(outcome.results.first { $0.fingerprint == protected }?.status == .failed)
+        #expect(outcome.results.contains { $0.status == .removed })
+    }
+
+    @Test("a chain to an anchor with the right host name is trusted through the anchor; another host name or no anchor is refused")
+    func evaluatesChainsAgainstAnchors() async throws {
+        let pki = try TestPKI(), stranger = try TestPKI(rootName: "Stranger")
+        let store = TrustStore(anchors: [try pki.item(pki.root, role: .anchor)])
+        #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: store, now: now)
+                == .trusted(through: [CertificateFingerprint.sha256(pki.root)]))
+        guard case .refused = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "mdm.example.com", store: store, now: now) else {
+            Issue.record("a certificate for localhost was accepted for mdm.example.com"); return
+        }
+        guard case .refused(let reason) = await ServerTrustEvaluation.evaluate(chain: [stranger.leaf], host: "localhost", store: store, now: now) else {
+            Issue.record("a foreign chain was accepted"); return
+        }
+        #expect(reason.contains("does not validate"))
+        guard case .refused = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: TrustStore(), now: now) else {
+            Issue.record("an empty trust store accepted a server"); return
+        }
+    }
+
+    @Test("a pinned leaf is trusted by itself; the reserve certificate only from its activation time")
+    func pinsAndReserve() async throws {
+        let pki = try TestPKI()
+        let pinned = TrustStore(pins: [try pki.item(pki.leaf, role: .pin)])
+        #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "anything", store: pinned, now: now)
+                == .trusted(through: [CertificateFingerprint.sha256(pki.leaf)]))
+        let leaf = try pki.item(pki.leaf, role: .pin)
+        let reserve = TrustStore(reserve: ReserveCertificate(fingerprint: leaf.fingerprint, pem: leaf.pem, activatesAt: now.addingTimeInterval(3600)))
+        guard case .refused = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: reserve, now: now) else {
+            Issue.record("the reserve was trusted before its activation time"); return
+        }
+        #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: reserve, now: now.addingTimeInterval(3601))
+                == .trusted(through: [leaf.fingerprint]))
+    }
+}
+
+@Suite("Sync planner")
+struct SyncPlannerTests {
+    let now = Date()
+    let root = TrustItem(role: .anchor, fingerprint: String(repeating: "a", count: 64), pem: "ROOT")
+    let newRoot = TrustItem(role: .anchor, fingerprint: String(repeating: "b", count: 64), pem: "NEW")
+
+    var material: [SyncPlanner.MaterialItem] { [.init(item: root, rolloverID: nil), .init(item: newRoot, rolloverID: 7)] }
+
+    func plan(held: Set<String>, results: [InstallResult] = [], state: DeliveryState, since: TimeInterval = 0,
+              withdrawn: Set<String> = []) -> SyncPlanner.Plan {
+        SyncPlanner.plan(material: material, withdrawn: withdrawn, held: held, results: results,
+                         deliveries: [7: .init(state: state, updatedAt: now.addingTimeInterval(-since))], now: now, retryAfter: 3600)
+    }
+
+    @Test("a pending delivery is sent and becomes delivered, one attempt; standing material is sent without a delivery")
+    func pendingIsDelivered() {
+        let result = plan(held: [], state: .pending)
+        #expect(result.add == [root, newRoot])
+        #expect(result.changes == [.init(rolloverID: 7, state: .delivered, reason: nil, attempted: true)])
+    }
+
+    @Test("holding every fingerprint of a rollover makes its delivery installed, and nothing is sent again")
+    func heldIsInstalled() {
+        let result = plan(held: [root.fingerprint, newRoot.fingerprint], state: .delivered)
+        #expect(result.add.isEmpty && result.changes == [.init(rolloverID: 7, state: .installed, reason: nil, attempted: false)])
+    }
+
+    @Test("a reported failure is recorded with its reason and the material rests; after the retry interval it is sent again as retrying")
+    func failureRestsThenRetries() {
+        let failed = plan(held: [root.fingerprint], results: [.init(fingerprint: newRoot.fingerprint, status: .failed, reason: "disk full")],
+                          state: .delivered)
+        #expect(failed.add.isEmpty && failed.changes == [.init(rolloverID: 7, state: .failed, reason: "disk full", attempted: false)])
+        #expect(plan(held: [root.fingerprint], state: .failed, since: 60).add.isEmpty)
+        let retried = plan(held: [root.fingerprint], state: .failed, since: 3601)
+        #expect(retried.add == [newRoot] && retried.changes == [.init(rolloverID: 7, state: .retrying, reason: nil, attempted: true)])
+    }
+
+    @Test("a withdrawn fingerprint the device holds is removed; one still in the material never is")
+    func withdrawnIsRemoved() {
+        let old = String(repeating: "c", count: 64)
+        let result = plan(held: [root.fingerprint, newRoot.fingerprint, old], state: .installed, withdrawn: [old, root.fingerprint])
+        #expect(result.remove == [old])
+    }
+}
