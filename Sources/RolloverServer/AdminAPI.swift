@@ -125,10 +125,11 @@ struct AdminAPI: Sendable {
         guard let target = try await context.store.certificates(in: nil).first(where: { $0.id == id }) else {
             throw APIError.notFound("no certificate \(id)")
         }
-        let devices = try await context.store.deviceCount()
+        let devices = try await context.store.unconfirmedDeviceCount(fingerprints: try await TrustMaterial.fingerprints(trusting: target, store: context.store),
+                                                                     activeSince: Date().addingTimeInterval(-Self.activityWindow))
         if devices > 0, !confirmed {
             throw APIError(.conflict, "confirmation-required",
-                           "\(devices) managed device(s) have not confirmed the trust material and would lose the connection; repeat with confirm=true to proceed",
+                           "\(devices) active device(s) hold neither the new certificate nor a CA it chains to and would lose the connection; repeat with confirm=true to proceed",
                            details: ["devicesAtRisk": devices])
         }
         let identity = try await LiveCertificates.identity(of: target, context: context)
@@ -138,6 +139,9 @@ struct AdminAPI: Sendable {
         live.install(identity, for: target.hostName)
         return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: devices)
     }
+
+    /// A device is active when it synced within this window (DESIGN.md: the last 7 days).
+    static let activityWindow: TimeInterval = 7 * 86_400
 
     private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions, String?) {
         let body: UploadRequest

@@ -106,4 +106,27 @@ struct DeviceAPITests {
             #expect(try await store.devices(matching: DeviceFilter(includeRetired: true), afterID: nil, limit: 100) == devicesBefore)
         }
     }
+
+    @Test("activation needs no confirmation while every active device holds the CA the new certificate chains to, and counts those that do not")
+    func activationCountsDevicesAtRisk() async throws {
+        let secret = try await makeSecret("lab")
+        let store = context.store
+        let (adminToken, adminHash) = AdminTokens.generate()
+        _ = try await store.insertAdminToken(name: "test-admin", tokenSHA256: adminHash, actor: .system)
+        let auth: HTTPFields = [.authorization: "Bearer \(adminToken)", .contentType: "application/json"]
+        try await Application(router: router).test(.router) { client in
+            let ready = try #require(try await Self.enroll(client, secret: secret, name: "ready").answer)
+            let held = ready.trust.add.map(\.fingerprint)
+            let report = try DeviceProtocol.encoder().encode(SyncRequest(deviceID: ready.deviceID, agentVersion: "t", platform: .linux, held: held, results: []))
+            #expect(try await Self.sync(client, token: ready.deviceToken, body: report).0 == .ok)
+            let reissue = #"{"activate":true}"#
+            let switched = try await client.execute(uri: "/api/v1/admin/certificates/reissue", method: .post, headers: auth, body: ByteBuffer(string: reissue))
+            #expect(switched.status == .ok, "\(String(buffer: switched.body))")
+
+            let bare = try #require(try await Self.enroll(client, secret: secret, name: "bare").answer)
+            #expect(try await Self.sync(client, token: bare.deviceToken, body: try Self.request(bare.deviceID)).0 == .ok)
+            let refused = try await client.execute(uri: "/api/v1/admin/certificates/reissue", method: .post, headers: auth, body: ByteBuffer(string: reissue))
+            #expect(refused.status == .conflict && String(buffer: refused.body).contains(#""devicesAtRisk":1"#), "\(String(buffer: refused.body))")
+        }
+    }
 }

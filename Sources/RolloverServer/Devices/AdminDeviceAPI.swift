@@ -138,14 +138,10 @@ struct AdminDeviceAPI: Sendable {
         }
     }
 
-    /// Whether an active served certificate's chain contains this fingerprint (its root, an intermediate or the leaf).
+    /// Whether an active served certificate is trusted through this fingerprint (its leaf, chain or our CA root).
     private func isServing(_ sha256: String) async throws -> Bool {
         for certificate in try await context.store.certificates(in: .active) where certificate.source != .authority {
-            let chain = (try? PEMDocument.parseMultiple(pemString: certificate.chainPEM)) ?? []
-            if certificate.sha256 == sha256 || chain.contains(where: { ParsedCertificate.sha256Fingerprint(of: $0.derBytes) == sha256 }) { return true }
-            // Our own CA signs the default certificate; its root is not always in the chain PEM.
-            if certificate.source == .issued, let root = try await context.store.certificates(in: .active).first(where: { $0.source == .authority }),
-                root.sha256 == sha256 { return true }
+            if try await TrustMaterial.fingerprints(trusting: certificate, store: context.store).contains(sha256) { return true }
         }
         return false
     }

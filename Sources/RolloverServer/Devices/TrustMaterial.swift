@@ -1,5 +1,6 @@
 import Foundation
 import RolloverCore
+import RolloverPKI
 import RolloverStore
 import SwiftASN1
 import Synchronization
@@ -49,5 +50,16 @@ final class TrustMaterial: Sendable {
 
     static func pem(_ der: [UInt8]) -> String {
         PEMDocument(type: "CERTIFICATE", derBytes: der).pemString
+    }
+
+    /// Every certificate a device may hold to trust `target`: the leaf itself (a pin), each certificate of its
+    /// chain, and for certificates of our own CA, that CA's root.
+    static func fingerprints(trusting target: StoredCertificate, store: any Store) async throws -> [String] {
+        var fingerprints = [target.sha256]
+        fingerprints += ((try? PEMDocument.parseMultiple(pemString: target.chainPEM)) ?? []).map { ParsedCertificate.sha256Fingerprint(of: $0.derBytes) }
+        if target.source == .issued {
+            fingerprints += try await store.certificates(in: .active).filter { $0.source == .authority }.map(\.sha256)
+        }
+        return fingerprints
     }
 }
