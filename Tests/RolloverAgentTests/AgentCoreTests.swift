@@ -111,6 +111,28 @@ struct AgentCoreTests {
     }
 }
 
+@Suite("System trust")
+struct SystemTrustTests {
+    @Test("anchors are placed as rollover-*.crt and the update command runs; withdrawn ones are removed and files of others are left alone")
+    func placesAndRemovesOnlyItsOwnFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("system-trust-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        FileManager.default.createFile(atPath: folder + "/someone-else.crt", contents: Data("theirs".utf8))
+        let marker = folder + "/updated"
+        let installer = SystemTrustInstaller(folder: folder, updateCommand: ["/bin/sh", "-c", "echo run >> \(marker)"])
+        let first = try TestPKI(), second = try TestPKI(rootName: "Second")
+        try installer.synchronize(anchors: [try first.item(first.root, role: .anchor), try second.item(second.root, role: .anchor)])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("rollover-") }.count == 2)
+        try installer.synchronize(anchors: [try first.item(first.root, role: .anchor)])
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(names.filter { $0.hasPrefix("rollover-") } == [SystemTrustInstaller.fileName(CertificateFingerprint.sha256(first.root))])
+        #expect(names.contains("someone-else.crt"))
+        try installer.synchronize(anchors: [try first.item(first.root, role: .anchor)])
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "run\nrun\n", "the command runs on a change only")
+    }
+}
+
 @Suite("Sync planner")
 struct SyncPlannerTests {
     let now = Date()
