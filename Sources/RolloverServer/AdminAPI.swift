@@ -85,11 +85,11 @@ struct AdminAPI: Sendable {
             let name = try await request.decode(as: NewToken.self, context: request_context).name
             guard !name.isEmpty, name.count <= 64 else { throw APIError.badRequest("a token name is 1 to 64 characters") }
             let (token, hash) = AdminTokens.generate()
-            _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: actor(request_context))
+            _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: try request_context.requireActor())
             return TokenCreated(name: name, token: token)
         }
         admin.delete("tokens/{name}") { _, request_context in
-            try await context.store.revokeAdminToken(name: request_context.parameters.require("name"), actor: actor(request_context))
+            try await context.store.revokeAdminToken(name: request_context.parameters.require("name"), actor: try request_context.requireActor())
             return Response(status: .noContent)
         }
         admin.get("settings") { _, _ in
@@ -103,7 +103,8 @@ struct AdminAPI: Sendable {
             guard Settings.keys.contains(key) else { throw APIError.notFound("no setting \(key); settings: \(Settings.keys.joined(separator: ", "))") }
             let value = try await request.decode(as: Value.self, context: request_context).value
             try Settings.validate(key, value)
-            try await context.store.setSetting(key, to: value, actor: actor(request_context))
+            try await context.store.setSetting(key, to: value, actor: try request_context.requireActor())
+            try await material.reload()
             return [key: value]
         }
         admin.get("audit") { request, _ in
@@ -161,13 +162,8 @@ struct AdminAPI: Sendable {
         return (files, options, body.hostName)
     }
 
-    private func actor(_ requestContext: AdminRequestContext) throws -> AuditActor {
-        guard let actor = requestContext.actor else { throw APIError.unauthorized }
-        return actor
-    }
-
     /// The service context acting as the caller, so audit entries name the token.
     private func acting(_ requestContext: AdminRequestContext) throws -> ServiceContext {
-        context.acting(as: try actor(requestContext))
+        context.acting(as: try requestContext.requireActor())
     }
 }

@@ -12,11 +12,11 @@ struct AdminAuthentication: RouterMiddleware {
     let store: any Store
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let token = request.bearerToken else {
             context.logger.notice("refused: no admin token", metadata: ["route": "\(request.method) \(request.uri.path)"])
             throw APIError.unauthorized
         }
-        let presented = AdminTokens.hash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        let presented = AdminTokens.hash(token)
         guard let record = try await store.adminToken(tokenSHA256: presented), record.revokedAt == nil,
             AdminTokens.constantTimeEqual(presented, record.tokenSHA256)
         else {

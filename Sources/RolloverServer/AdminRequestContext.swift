@@ -12,6 +12,12 @@ public struct AdminRequestContext: RequestContext {
         actor = nil
     }
 
+    /// The caller, on routes behind `AdminAuthentication`; a route reached without it is refused.
+    func requireActor() throws -> AuditActor {
+        guard let actor else { throw APIError.unauthorized }
+        return actor
+    }
+
     /// Uploads of certificate files are small; 10 MB is the documented limit.
     public var maxUploadSize: Int { 10 * 1024 * 1024 }
 }

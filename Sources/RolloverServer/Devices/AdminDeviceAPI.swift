@@ -25,13 +25,13 @@ struct AdminDeviceAPI: Sendable {
             if let expiry = body.expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
             let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
             _ = try await context.store.insertEnrollmentSecret(name: body.name, secretSHA256: hash, expiresAt: body.expiresAt,
-                                                                actor: try actor(requestContext))
+                                                                actor: try requestContext.requireActor())
             let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
             return EnrollmentSecretCreated(name: body.name, secret: secret,
                                            expiresAt: body.expiresAt.map { ISO8601DateFormatter().string(from: $0) }, anchors: anchors)
         }
         admin.delete("enrollment-secrets/{name}") { _, requestContext in
-            try await context.store.revokeEnrollmentSecret(name: requestContext.parameters.require("name"), actor: try actor(requestContext))
+            try await context.store.revokeEnrollmentSecret(name: requestContext.parameters.require("name"), actor: try requestContext.requireActor())
             return Response(status: .noContent)
         }
 
@@ -57,7 +57,7 @@ struct AdminDeviceAPI: Sendable {
             let artifact = try await context.store.insertTrustArtifact(
                 TrustArtifactRecord(sha256: ParsedCertificate.sha256Fingerprint(of: der), der: der, subject: certificate.subject.description,
                                     notAfter: certificate.notValidAfter, role: body.role ?? .anchor, addedAt: Date()),
-                tracked: true, actor: try actor(requestContext))
+                tracked: true, actor: try requestContext.requireActor())
             try await material.reload()
             return TrustArtifactSummary(artifact)
         }
@@ -66,7 +66,7 @@ struct AdminDeviceAPI: Sendable {
             guard try await !isServing(sha256) else {
                 throw APIError(.conflict, "anchor-in-use", "the active server certificate is trusted through this certificate; withdrawing it would cut devices off")
             }
-            try await context.store.withdrawTrustArtifact(sha256: sha256, at: Date(), actor: try actor(requestContext))
+            try await context.store.withdrawTrustArtifact(sha256: sha256, at: Date(), actor: try requestContext.requireActor())
             try await material.reload()
             return Response(status: .noContent)
         }
@@ -94,7 +94,7 @@ struct AdminDeviceAPI: Sendable {
         admin.post("rollovers/{id}/retry") { _, requestContext in
             let id = try requestContext.parameters.require("id", as: Int64.self)
             guard try await context.store.rollovers().contains(where: { $0.id == id }) else { throw APIError.notFound("no rollover \(id)") }
-            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: id, deviceID: nil, at: Date(), actor: try actor(requestContext)))
+            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: id, deviceID: nil, at: Date(), actor: try requestContext.requireActor()))
         }
 
         admin.get("devices") { request, _ in
@@ -127,14 +127,14 @@ struct AdminDeviceAPI: Sendable {
         }
         admin.post("devices/{id}/retire") { _, requestContext in
             let id = try requestContext.parameters.require("id", as: Int64.self)
-            try await context.store.retireDevice(id: id, actor: try actor(requestContext))
+            try await context.store.retireDevice(id: id, actor: try requestContext.requireActor())
             guard let device = try await context.store.device(id: id) else { throw APIError.notFound("no device \(id)") }
             return DeviceSummary(device)
         }
         admin.post("devices/{id}/retry") { _, requestContext in
             let id = try requestContext.parameters.require("id", as: Int64.self)
             guard try await context.store.device(id: id) != nil else { throw APIError.notFound("no device \(id)") }
-            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: try actor(requestContext)))
+            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: try requestContext.requireActor()))
         }
     }
 
@@ -144,11 +144,6 @@ struct AdminDeviceAPI: Sendable {
             if try await TrustMaterial.fingerprints(trusting: certificate, store: context.store).contains(sha256) { return true }
         }
         return false
-    }
-
-    private func actor(_ requestContext: AdminRequestContext) throws -> AuditActor {
-        guard let actor = requestContext.actor else { throw APIError.unauthorized }
-        return actor
     }
 
     static func date(_ text: String) throws -> Date {

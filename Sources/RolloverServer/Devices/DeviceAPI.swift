@@ -35,15 +35,13 @@ struct DeviceAPI: Sendable {
         else { throw APIError(.internalServerError, "enrollment-failed", "the device was not recorded") }
         let snapshot = try await material.snapshot()
         let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: [], held: [], results: [], deliveries: [:], now: now, retryAfter: 0)
-        let period = try await syncPeriod()
-        return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: period,
+        return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: snapshot.syncPeriod,
                               trust: SyncResponse(add: plan.add, remove: [], reserve: nil, addresses: addresses,
-                                                  nextSyncSeconds: Self.jittered(period)))
+                                                  nextSyncSeconds: Self.jittered(snapshot.syncPeriod)))
     }
 
     private func sync(_ request: Request, _ requestContext: AdminRequestContext) async throws -> SyncResponse {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-            let device = try await context.store.device(tokenSHA256: AdminTokens.hash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
+        guard let token = request.bearerToken, let device = try await context.store.device(tokenSHA256: AdminTokens.hash(token)),
             device.retiredAt == nil
         else {
             requestContext.logger.notice("refused: sync without a valid device token")
@@ -72,14 +70,14 @@ struct DeviceAPI: Sendable {
             InstallResult(fingerprint: result.fingerprint.lowercased(), status: result.status, reason: result.reason.map { String($0.prefix(500)) })
         }
         let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: snapshot.withdrawn, held: held, results: results,
-                                    deliveries: deliveries, now: now, retryAfter: TimeInterval(try await setting("delivery-retry-seconds")))
+                                    deliveries: deliveries, now: now, retryAfter: snapshot.retryAfter)
         let previouslyHeld = Set(try await context.store.deviceTrust(deviceID: device.id))
         try await writer.record(SyncReport(
             deviceID: device.id, seenAt: now, agentVersion: String(body.agentVersion.prefix(64)), platform: body.platform,
             held: previouslyHeld == held ? nil : held.sorted(),
             deliveries: plan.changes.map { .init(rolloverID: $0.rolloverID, state: $0.state, reason: $0.reason, attempted: $0.attempted) }))
         return SyncResponse(add: plan.add, remove: plan.remove, reserve: nil, addresses: addresses,
-                            nextSyncSeconds: Self.jittered(try await syncPeriod()))
+                            nextSyncSeconds: Self.jittered(snapshot.syncPeriod))
     }
 
     /// Device answers use the protocol's own encoder (ISO 8601 dates), not the server's default.
@@ -99,12 +97,6 @@ struct DeviceAPI: Sendable {
         } catch {
             throw APIError(.badRequest, "malformed-body", "the body is not a valid \(T.self): \(error)")
         }
-    }
-
-    private func syncPeriod() async throws -> Int { try await setting("sync-period-seconds") }
-
-    private func setting(_ key: String) async throws -> Int {
-        Int(try await context.store.setting(key) ?? Settings.defaults[key] ?? "") ?? 3600
     }
 
     /// The period ±10%, so a fleet enrolled together does not come back together.

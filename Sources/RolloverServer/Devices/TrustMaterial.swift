@@ -7,16 +7,22 @@ import Synchronization
 import X509
 
 /// The trust material every device must hold, as one snapshot: current anchors and pins with the rollover
-/// tracking each, the fingerprints withdrawn since, and the open rollovers. Syncs read it thousands of times a
-/// second, so it is cached and reloaded when an administrator changes it (or after a second, for other nodes).
+/// tracking each, the fingerprints withdrawn since, the open rollovers, and the sync settings. Syncs read it
+/// thousands of times a second, so it is cached and reloaded when an administrator changes any of it (or after a
+/// second, for changes made on other nodes).
 final class TrustMaterial: Sendable {
     struct Snapshot: Sendable {
         var items: [SyncPlanner.MaterialItem]
         var withdrawn: Set<String>
         var openRollovers: Set<Int64>
+        /// `sync-period-seconds`: when a device comes back (before jitter).
+        var syncPeriod: Int
+        /// `delivery-retry-seconds`: how long a failed delivery rests before it is sent again on its own.
+        var retryAfter: TimeInterval
         var loadedAt: ContinuousClock.Instant
 
-        static let empty = Snapshot(items: [], withdrawn: [], openRollovers: [], loadedAt: .now - .seconds(3600))
+        static let empty = Snapshot(items: [], withdrawn: [], openRollovers: [], syncPeriod: 3600, retryAfter: 21_600,
+                                    loadedAt: .now - .seconds(3600))
     }
 
     private let store: any Store
@@ -43,9 +49,14 @@ final class TrustMaterial: Sendable {
                                          rolloverID: artifact.rolloverID.flatMap { open.contains($0) ? $0 : nil })
             },
             withdrawn: Set(artifacts.filter { $0.withdrawnAt != nil }.map(\.sha256)).subtracting(current.map(\.sha256)),
-            openRollovers: open, loadedAt: .now)
+            openRollovers: open, syncPeriod: try await setting("sync-period-seconds"),
+            retryAfter: TimeInterval(try await setting("delivery-retry-seconds")), loadedAt: .now)
         cached.withLock { $0 = snapshot }
         return snapshot
+    }
+
+    private func setting(_ key: String) async throws -> Int {
+        Int(try await store.setting(key) ?? Settings.defaults[key] ?? "") ?? 3600
     }
 
     static func pem(_ der: [UInt8]) -> String {
