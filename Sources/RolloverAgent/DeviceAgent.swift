@@ -98,7 +98,7 @@ public actor DeviceAgent {
         let reporting = unreported
         let request = SyncRequest(deviceID: credentials.deviceID, agentVersion: options.agentVersion, platform: options.platform,
                                   held: store.held, results: reporting)
-        let (response, through) = try await post("/api/v1/sync", request, token: credentials.deviceToken, store: store, as: SyncResponse.self)
+        let (response, through) = try await postToAnyAddress("/api/v1/sync", request, token: credentials.deviceToken, store: store, as: SyncResponse.self)
         unreported.removeFirst(min(reporting.count, unreported.count))
 
         let outcome = TrustUpdate.apply(response, to: store, now: Date(), protected: through)
@@ -128,11 +128,28 @@ public actor DeviceAgent {
         try options.folder.save(store)
     }
 
+    /// Tries each address the server can be reached at (see `ServerAddresses`) until one answers with a trusted
+    /// certificate, so a device follows an address change and still finds the server if it missed it.
+    private func postToAnyAddress<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, token: String?, store: TrustStore,
+                                                                      as: Answer.Type) async throws -> (Answer, Set<String>) {
+        let candidates = ServerAddresses.candidates(enrolled: options.server, store: store, now: Date())
+        var lastError: (any Error)?
+        for server in candidates {
+            do { return try await post(path, body, token: token, store: store, as: Answer.self, server: server) } catch let error as AgentError {
+                throw error  // the server answered: another address would answer the same
+            } catch {
+                lastError = error
+                if server != candidates.last { say("could not use \(server.absoluteString): \(error); trying the next address") }
+            }
+        }
+        throw lastError ?? AgentError("the server has no address to connect to")
+    }
+
     /// POSTs JSON to the server, accepting it only if `ServerTrustEvaluation` trusts its chain against `store`.
     /// Returns the decoded answer and the fingerprints the server was trusted through.
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, token: String?, store: TrustStore,
-                                                          as: Answer.Type) async throws -> (Answer, Set<String>) {
-        let url = options.server.appendingPathComponent(String(path.dropFirst()))
+                                                          as: Answer.Type, server: URL? = nil) async throws -> (Answer, Set<String>) {
+        let url = (server ?? options.server).appendingPathComponent(String(path.dropFirst()))
         let through = ThroughBox()
         var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }

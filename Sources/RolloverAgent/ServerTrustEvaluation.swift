@@ -1,7 +1,7 @@
 import Foundation
 import RolloverCore
 import SwiftASN1
-import X509
+@_spi(FixedExpiryValidationTime) import X509
 
 /// Decides whether a served chain is the server this device trusts: the leaf matches a pin (or the reserve
 /// certificate once its activation time has come), or the chain validates to one of the anchors with the host
@@ -26,7 +26,7 @@ public enum ServerTrustEvaluation {
         }
         let isIP = IPAddressText.isIPAddress(host)
         var verifier = Verifier(rootCertificates: CertificateStore(anchors)) {
-            RFC5280Policy(validationTime: now)
+            RFC5280Policy(fixedExpiryValidationTime: now)
             ServerIdentityPolicy(serverHostname: isIP ? nil : host, serverIP: isIP ? host : nil)
         }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(chain.dropFirst())) {

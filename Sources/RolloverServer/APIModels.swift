@@ -49,8 +49,11 @@ struct UploadRequest: Decodable {
 struct ReissueRequest: Decodable {
     var addresses: [String]?
     var hostName: String?
+    /// Activate immediately (proceed now; `confirm` when devices would lose the connection).
     var activate: Bool?
     var confirm: Bool?
+    /// Activate after this many days: the certificate is distributed as a reserve first.
+    var delayDays: Double?
 }
 
 struct ImportResponse: ResponseEncodable {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import RolloverCore
 import RolloverPKI
 import RolloverService
@@ -13,21 +14,31 @@ struct AdminAPI: Sendable {
     var metrics = ServerMetrics()
     let material: TrustMaterial
     let syncWriter: SyncWriter
+    /// Runs the lifecycle; the server runs it as a service, tests call `runOnce(now:)`.
+    let scheduler: LifecycleScheduler
+    let changes: RolloverChanges
 
-    init(context: ServiceContext, live: LiveCertificates, addresses: [ConnectionAddress], metrics: ServerMetrics = ServerMetrics()) {
+    init(context: ServiceContext, live: LiveCertificates, addresses: [ConnectionAddress], metrics: ServerMetrics = ServerMetrics(),
+         logger: Logger = Logger(label: "rollover")) {
         self.context = context
         self.live = live
         self.addresses = addresses
         self.metrics = metrics
-        material = TrustMaterial(store: context.store)
+        material = TrustMaterial(store: context.store, addresses: addresses.map(\.description))
         syncWriter = SyncWriter(store: context.store)
+        scheduler = LifecycleScheduler(context: context, addresses: addresses, live: live, material: material, metrics: metrics, logger: logger)
+        changes = RolloverChanges(context: context, live: live, material: material, scheduler: scheduler)
     }
 
     func register(on router: Router<AdminRequestContext>) {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: StoreErrorMiddleware())
         router.get("/metrics") { _, _ in
-            let text = metrics.render(active: try await context.store.certificates(in: .active))
+            var progress: [Int64: [DeliveryState: Int]] = [:]
+            for rollover in try await context.store.rollovers() where rollover.state == .open {
+                progress[rollover.id] = try await context.store.deliveryCounts(rolloverID: rollover.id)
+            }
+            let text = metrics.render(active: try await context.store.certificates(in: .active), deliveries: progress)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/api/v1/health") { _, _ in
@@ -36,9 +47,10 @@ struct AdminAPI: Sendable {
         router.get("/api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        DeviceAPI(context: context, material: material, writer: syncWriter, addresses: addresses.map(\.description)).register(on: router)
+        DeviceAPI(context: context, material: material, writer: syncWriter).register(on: router)
         let admin = router.group("/api/v1/admin").add(middleware: AdminAuthentication(store: context.store))
         AdminDeviceAPI(context: context, material: material).register(on: admin)
+        RolloverAdminAPI(context: context, changes: changes).register(on: admin)
         admin.get("certificates") { _, _ in
             try await context.store.certificates(in: nil).map { CertificateSummary($0) }
         }
@@ -60,19 +72,28 @@ struct AdminAPI: Sendable {
         }
         admin.post("certificates/{id}/activate") { request, request_context in
             try await activate(request.uri.queryParameters.get("confirm") == "true",
-                               id: request_context.parameters.require("id", as: Int64.self), context: acting(request_context))
+                               id: request_context.parameters.require("id", as: Int64.self), actor: request_context.requireActor())
         }
         admin.post("certificates/reissue") { request, request_context in
             let body = try await request.decode(as: ReissueRequest.self, context: request_context)
-            let acting = try acting(request_context)
+            let actor = try request_context.requireActor()
             let wanted: [ConnectionAddress]
             do { wanted = try body.addresses.map { try $0.map(ConnectionAddress.init) } ?? addresses } catch {
                 throw APIError.badRequest("\(error)")
             }
             guard !wanted.isEmpty else { throw APIError.badRequest("a certificate needs at least one connection address") }
-            let id = try await AuthorityService(acting).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
-            if body.activate == true { return try await activate(body.confirm == true, id: id, context: acting).certificate }
-            return try await certificate(id)
+            let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
+            if let days = body.delayDays {
+                // "After N days": a reserve, with the new addresses when they change.
+                let changesAddress = body.addresses != nil && Set(wanted) != Set(addresses)
+                let started = try await changes.start(certificateID: id, preset: changesAddress ? .addressChange : .reserve, delay: days * 86_400,
+                                                      addresses: changesAddress ? wanted.map(\.description) : nil, confirm: false, actor: actor)
+                return ReissueResponse(certificate: try await certificate(id), rollover: started.rollover, warnings: started.warnings)
+            }
+            if body.activate == true {
+                return ReissueResponse(certificate: try await activate(body.confirm == true, id: id, actor: actor).certificate, rollover: nil, warnings: [])
+            }
+            return ReissueResponse(certificate: try await certificate(id), rollover: nil, warnings: [])
         }
         admin.get("tokens") { _, _ in
             try await context.store.adminTokens().map { token in
@@ -92,19 +113,18 @@ struct AdminAPI: Sendable {
             try await context.store.revokeAdminToken(name: request_context.parameters.require("name"), actor: try request_context.requireActor())
             return Response(status: .noContent)
         }
-        admin.get("settings") { _, _ in
-            var settings: [String: String] = [:]
-            for key in Settings.keys { settings[key] = try await context.store.setting(key) ?? Settings.defaults[key] }
-            return settings
-        }
+        admin.get("settings") { _, _ in try await context.store.allSettings() }
         admin.put("settings/{key}") { request, request_context in
             struct Value: Decodable { var value: String }
             let key = try request_context.parameters.require("key")
-            guard Settings.keys.contains(key) else { throw APIError.notFound("no setting \(key); settings: \(Settings.keys.joined(separator: ", "))") }
+            guard ServerSettings.defaults[key] != nil else {
+                throw APIError.notFound("no setting \(key); settings: \(ServerSettings.keys.joined(separator: ", "))")
+            }
             let value = try await request.decode(as: Value.self, context: request_context).value
-            try Settings.validate(key, value)
+            if let problem = ServerSettings.problem(key, value) { throw APIError.badRequest(problem) }
             try await context.store.setSetting(key, to: value, actor: try request_context.requireActor())
             try await material.reload()
+            changes.changed()
             return [key: value]
         }
         admin.get("audit") { request, _ in
@@ -114,35 +134,19 @@ struct AdminAPI: Sendable {
     }
 
     private func certificate(_ id: Int64) async throws -> CertificateSummary {
-        guard let found = try await context.store.certificates(in: nil).first(where: { $0.id == id }) else {
+        guard let found = try await context.store.certificate(id: id) else {
             throw APIError.notFound("no certificate \(id)")
         }
         return CertificateSummary(found)
     }
 
     /// Proceed now: refused while devices would be cut off unless confirmed; the chain and key are proven
-    /// together before anything changes, then the store and the live server switch.
-    private func activate(_ confirmed: Bool, id: Int64, context: ServiceContext) async throws -> ActivationResponse {
-        guard let target = try await context.store.certificates(in: nil).first(where: { $0.id == id }) else {
-            throw APIError.notFound("no certificate \(id)")
-        }
-        let devices = try await context.store.unconfirmedDeviceCount(fingerprints: try await TrustMaterial.fingerprints(trusting: target, store: context.store),
-                                                                     activeSince: Date().addingTimeInterval(-Self.activityWindow))
-        if devices > 0, !confirmed {
-            throw APIError(.conflict, "confirmation-required",
-                           "\(devices) active device(s) hold neither the new certificate nor a CA it chains to and would lose the connection; repeat with confirm=true to proceed",
-                           details: ["devicesAtRisk": devices])
-        }
-        let identity = try await LiveCertificates.identity(of: target, context: context)
-        do { try await context.store.activateCertificate(id: id, actor: context.actor) } catch let error as StoreError where error.code == .conflict {
-            throw APIError(.conflict, "not-activatable", error.description)
-        }
-        live.install(identity, for: target.hostName)
-        return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: devices)
+    /// together before anything changes, then the store and the live server switch. Recorded as a rollover.
+    private func activate(_ confirmed: Bool, id: Int64, actor: AuditActor) async throws -> ActivationResponse {
+        _ = try await certificate(id)
+        let started = try await changes.start(certificateID: id, preset: .proceedNow, delay: nil, addresses: nil, confirm: confirmed, actor: actor)
+        return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: started.devicesAtRisk)
     }
-
-    /// A device is active when it synced within this window (DESIGN.md: the last 7 days).
-    static let activityWindow: TimeInterval = 7 * 86_400
 
     private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions, String?) {
         let body: UploadRequest

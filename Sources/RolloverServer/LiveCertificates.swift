@@ -16,6 +16,8 @@ public final class LiveCertificates: Sendable {
     }
 
     private let identities = Mutex<[String: Identity]>([:])
+    /// Old connection addresses still answered with the certificate that covered them after an address change.
+    private let overlaps = Mutex<[String: Identity]>([:])
     private static let defaultHost = ""
     private let onHandshake: @Sendable (Identity) -> Void
 
@@ -44,10 +46,18 @@ public final class LiveCertificates: Sendable {
         identities.withLock { $0[hostName?.lowercased() ?? Self.defaultHost] = identity }
     }
 
-    /// The identity for a handshake: the host's own, else the default.
+    /// The identity for a handshake: the host's own, else an old address's during an address change, else the default.
     public func identity(for serverName: String?) -> Identity? {
-        identities.withLock { all in serverName.flatMap { all[$0.lowercased()] } ?? all[Self.defaultHost] }
+        let name = serverName?.lowercased()
+        if let name, let own = identities.withLock({ $0[name] }) { return own }
+        if let name, let old = overlaps.withLock({ $0[name] }) { return old }
+        return identities.withLock { $0[Self.defaultHost] }
     }
+
+    func overlap(for name: String) -> Identity? { overlaps.withLock { $0[name] } }
+
+    /// Replaces every old-address identity at once (names lowercased).
+    func replaceOverlap(_ identities: [String: Identity]) { overlaps.withLock { $0 = identities } }
 
     /// The NIOSSL per-handshake callback.
     public var callback: NIOSSLContextCallback {

@@ -60,7 +60,8 @@ public struct RolloverServerRunner: Sendable {
         tls.sslContextCallback = live.callback
 
         let router = Router(context: AdminRequestContext.self)
-        AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics).register(on: router)
+        let api = AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics, logger: logger)
+        api.register(on: router)
         let responder = router.buildResponder()
         var applications: [any Service] = []
         for listener in listeners {
@@ -77,6 +78,7 @@ public struct RolloverServerRunner: Sendable {
             say("Admin token (shown once; also in \(firstStart.adminTokenFile), mode 0600): \(token)")
         }
         say("Console: https://\(addresses.first?.description ?? "localhost"):\(listeners.first?.port ?? 8443)/ (arrives with the console)")
+        applications.append(api.scheduler)
         let group = ServiceGroup(configuration: .init(services: applications.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import RolloverCore
 import RolloverStore
 import Synchronization
 
@@ -17,7 +18,14 @@ public final class ServerMetrics: Sendable {
     private static var expiry: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "rollover", metricName: "certificate_expiry", unitName: "seconds", helpText: "Seconds until each active certificate expires")
     }
+    private static var alerts: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rollover", metricName: "alerts", unitName: "total", helpText: "Alerts raised by the lifecycle, by code and severity")
+    }
+    private static var deliveries: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rollover", metricName: "deliveries", unitName: "devices", helpText: "Deliveries of each open rollover, by state")
+    }
     private let expiryGauges = Mutex<[String: Gauge]>([:])
+    private let deliveryGauges = Mutex<[String: Gauge]>([:])
 
     public init() {}
 
@@ -29,8 +37,26 @@ public final class ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", "\(status)")]).increment()
     }
 
-    /// The text exposition, with expiry gauges set for the certificates active now and dropped for the others.
-    func render(active: [StoredCertificate], now: Date = Date()) -> String {
+    func alert(_ alert: LifecycleAlert) {
+        registry.makeCounter(descriptor: Self.alerts, labels: [("code", alert.code), ("severity", alert.severity.rawValue)]).increment()
+    }
+
+    /// The text exposition, with expiry gauges set for the certificates active now and delivery gauges for the open
+    /// rollovers (rollout progress), each dropped once it no longer applies.
+    func render(active: [StoredCertificate], deliveries: [Int64: [DeliveryState: Int]] = [:], now: Date = Date()) -> String {
+        deliveryGauges.withLock { gauges in
+            var current: [String: Gauge] = [:]
+            for (rollover, counts) in deliveries {
+                for state in DeliveryState.allCases {
+                    let key = "\(rollover)/\(state)"
+                    let gauge = gauges[key] ?? registry.makeGauge(descriptor: Self.deliveries, labels: [("rollover", "\(rollover)"), ("state", state.description)])
+                    gauge.set(Double(counts[state] ?? 0))
+                    current[key] = gauge
+                }
+            }
+            for (key, gauge) in gauges where current[key] == nil { registry.unregisterGauge(gauge) }
+            gauges = current
+        }
         expiryGauges.withLock { gauges in
             var current: [String: Gauge] = [:]
             for certificate in active {

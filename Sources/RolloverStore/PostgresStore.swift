@@ -124,18 +124,11 @@ public final class PostgresStore: Store {
         } else {
             try await rows("SELECT * FROM certificates ORDER BY id")
         }
-        return try found.map { row in
-            let row = row.makeRandomAccess()
-            return StoredCertificate(
-                id: try row["id"].decode(Int64.self), sha256: try row["sha256"].decode(String.self),
-                der: Array(buffer: try row["der"].decode(ByteBuffer.self)), chainPEM: try row["chain_pem"].decode(String.self),
-                subject: try row["subject"].decode(String.self), notBefore: Self.date(try row["not_before"].decode(Int64.self)),
-                notAfter: Self.date(try row["not_after"].decode(Int64.self)),
-                state: CertificateState(rawValue: try row["state"].decode(String.self)) ?? .staged,
-                source: CertificateSource(rawValue: try row["source"].decode(String.self)) ?? .imported,
-                privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self),
-                fromSigningRequest: try row["from_signing_request"].decode(Int32.self) != 0)
-        }
+        return try found.map(Self.certificate)
+    }
+
+    public func certificate(id: Int64) async throws -> StoredCertificate? {
+        try await rows("SELECT * FROM certificates WHERE id = \(id)").first.map(Self.certificate)
     }
 
     public func setCertificateState(id: Int64, to state: CertificateState, actor: AuditActor) async throws {
@@ -147,20 +140,24 @@ public final class PostgresStore: Store {
     }
 
     public func activateCertificate(id: Int64, actor: AuditActor) async throws {
-        try await transaction { connection in
-            let found = try await self.collect(connection, "SELECT host_name, state, source FROM certificates WHERE id = \(id) FOR UPDATE")
-            guard let row = found.first else { throw StoreError(.notFound, "no certificate \(id)") }
-            let (host, state, source) = try row.decode((String?, String, String).self)
-            guard ["staged", "reserve"].contains(state), source != "authority" else {
-                throw StoreError(.conflict, "certificate \(id) is \(state); only a staged or reserve certificate can be activated")
-            }
-            try await connection.query("""
-                UPDATE certificates SET state = 'retired'
-                WHERE state = 'active' AND source != 'authority' AND host_name IS NOT DISTINCT FROM \(host)
-                """, logger: self.logger)
-            try await connection.query("UPDATE certificates SET state = 'active' WHERE id = \(id)", logger: self.logger)
-            try await self.audit(connection, actor, "certificate.activate", "certificate", id, host ?? "default")
+        try await transaction { connection in try await self.activateCertificate(connection, id: id, actor: actor) }
+    }
+
+    /// Makes a staged or reserve certificate active (its activation time cleared) and retires the active one of the
+    /// same host name; shared by `activateCertificate` and `completeRollover`.
+    private func activateCertificate(_ connection: PostgresConnection, id: Int64, actor: AuditActor) async throws {
+        let found = try await collect(connection, "SELECT host_name, state, source FROM certificates WHERE id = \(id) FOR UPDATE")
+        guard let row = found.first else { throw StoreError(.notFound, "no certificate \(id)") }
+        let (host, state, source) = try row.decode((String?, String, String).self)
+        guard ["staged", "reserve"].contains(state), source != "authority" else {
+            throw StoreError(.conflict, "certificate \(id) is \(state); only a staged or reserve certificate can be activated")
         }
+        try await connection.query("""
+            UPDATE certificates SET state = 'retired'
+            WHERE state = 'active' AND source != 'authority' AND host_name IS NOT DISTINCT FROM \(host)
+            """, logger: logger)
+        try await connection.query("UPDATE certificates SET state = 'active', activates_at = NULL WHERE id = \(id)", logger: logger)
+        try await audit(connection, actor, "certificate.activate", "certificate", id, host ?? "default")
     }
 
     // MARK: Signing requests
@@ -329,28 +326,77 @@ public final class PostgresStore: Store {
     }
 
     public func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int {
-        let found = try await rows("""
-            SELECT count(*) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= \(Self.seconds(activeSince))
-            AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 = ANY(\(fingerprints)))
-            """)
+        let found = try await rows(Self.unconfirmed("count(*)", fingerprints: fingerprints, activeSince: activeSince))
         return Int(try found.first?.decode(Int64.self) ?? 0)
+    }
+
+    public func unconfirmedDevices(fingerprints: [String], activeSince: Date, limit: Int) async throws -> [DeviceRecord] {
+        try await rows(Self.unconfirmed("d.*", fingerprints: fingerprints, activeSince: activeSince, then: "ORDER BY d.id LIMIT \(limit)"))
+            .map(Self.device)
+    }
+
+    /// Selects `columns` of the active, unretired devices (`d`) whose trust store holds none of `fingerprints`.
+    private static func unconfirmed(_ columns: String, fingerprints: [String], activeSince: Date, then suffix: String = "") -> PostgresQuery {
+        """
+        SELECT \(unescaped: columns) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= \(seconds(activeSince))
+        AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 = ANY(\(fingerprints))) \(unescaped: suffix)
+        """
     }
 
     // MARK: Rollovers, trust material, deliveries
 
-    public func insertRollover(certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
+    public func insertRollover(_ rollover: NewRollover, artifacts: [TrustArtifactRecord], actor: AuditActor) async throws -> Int64 {
         try await transaction { connection in
-            try await self.insertRollover(connection, certificateID: certificateID, preset: preset, at: date, actor: actor)
+            let id = try await self.insertRollover(connection, rollover, actor: actor)
+            for artifact in artifacts {
+                // Already current (standing material, or another rollover's): devices hold it or are getting it.
+                let present = try await self.single(Int64.self, connection, """
+                    SELECT count(*) FROM trust_artifacts WHERE sha256 = \(artifact.sha256) AND withdrawn_at IS NULL
+                    """)
+                guard present == 0 else { continue }
+                var tracked = artifact
+                tracked.rolloverID = id
+                _ = try await self.insertTrustArtifact(connection, tracked, actor: actor)
+            }
+            return id
         }
     }
 
-    private func insertRollover(_ connection: PostgresConnection, certificateID: Int64?, preset: String, at date: Date,
-                                actor: AuditActor) async throws -> Int64 {
-        // Waits for enrollments in flight, so each device either is seen here or sees this rollover (see `insertDevices`).
+    /// The rollover row, a pending delivery per unretired device, the counts, and a reserve target's activation time.
+    private func insertRollover(_ connection: PostgresConnection, _ rollover: NewRollover, actor: AuditActor) async throws -> Int64 {
+        // Waits for enrollments in flight, so each device either is seen here or sees this rollover (see `insertDevices`);
+        // rollovers also start one at a time, so two cannot take the same target.
         try await connection.query("SELECT pg_advisory_xact_lock(\(Self.rolloverLock))", logger: logger)
-        let at = Self.seconds(date)
+        var host = rollover.hostName
+        var detail = rollover.preset
+        if let target = rollover.certificateID {
+            let found = try await collect(connection, "SELECT state, host_name FROM certificates WHERE id = \(target) FOR UPDATE")
+            guard let row = found.first else { throw StoreError(.notFound, "no certificate \(target)") }
+            let (state, serves) = try row.decode((String, String?).self)
+            guard ["staged", "reserve"].contains(state) else {
+                throw StoreError(.conflict, "certificate \(target) is \(state); only a staged or reserve certificate can be a rollover's target")
+            }
+            let open = try await collect(connection, "SELECT id FROM rollovers WHERE certificate_id = \(target) AND state = 'open' LIMIT 1")
+            if let other = try open.first?.decode(Int64.self) {
+                throw StoreError(.conflict, "certificate \(target) is the target of rollover \(other) already")
+            }
+            host = try StoreSchema.rolloverHost(host, certificate: target, serves: serves)
+            detail += " for certificate \(target)"
+            if let reserveUntil = rollover.reserveUntil {
+                let reserved = try await collect(connection, """
+                    UPDATE certificates SET state = 'reserve', activates_at = \(Self.seconds(reserveUntil))
+                    WHERE id = \(target) AND state IN ('staged', 'reserve') RETURNING id
+                    """)
+                guard reserved.count == 1 else { throw StoreError(.conflict, "certificate \(target) can no longer become a reserve") }
+                detail += ", reserve activating \(StoreSchema.iso(reserveUntil))"
+            }
+        }
+        let at = Self.seconds(rollover.createdAt)
         let id = try await single(Int64.self, connection, """
-            INSERT INTO rollovers (certificate_id, preset, state, created_at) VALUES (\(certificateID), \(preset), 'open', \(at)) RETURNING id
+            INSERT INTO rollovers (certificate_id, preset, state, created_at, host_name, check_at, deadline_at, addresses)
+            VALUES (\(rollover.certificateID), \(rollover.preset), 'open', \(at), \(host), \(Self.seconds(rollover.checkAt)),
+              \(Self.seconds(rollover.deadline)), \(StoreSchema.joined(addresses: rollover.addresses)))
+            RETURNING id
             """)
         try await connection.query("""
             WITH added AS (
@@ -361,16 +407,83 @@ public final class PostgresStore: Store {
             SELECT \(id), s, CASE WHEN s = \(Int32(DeliveryState.pending.rawValue)) THEN (SELECT count(*) FROM added) ELSE 0 END
             FROM unnest(\(DeliveryState.allCases.map { Int32($0.rawValue) })) AS s
             """, logger: logger)
-        try await audit(connection, actor, "rollover.create", "rollover", id, certificateID.map { "\(preset) for certificate \($0)" } ?? preset)
+        try await audit(connection, actor, "rollover.create", "rollover", id, detail)
         return id
     }
 
     public func rollovers() async throws -> [RolloverRecord] {
-        try await rows("SELECT id, certificate_id, preset, state, created_at FROM rollovers ORDER BY id").map { row in
-            let (id, certificate, preset, state, created) = try row.decode((Int64, Int64?, String, String, Int64).self)
-            return RolloverRecord(id: id, certificateID: certificate, preset: preset, state: RolloverRecord.State(rawValue: state) ?? .open,
-                                  createdAt: Self.date(created))
+        try await rows("SELECT \(unescaped: StoreSchema.rolloverColumns) FROM rollovers ORDER BY id").map(Self.rollover)
+    }
+
+    public func rollover(id: Int64) async throws -> RolloverRecord? {
+        try await rows("SELECT \(unescaped: StoreSchema.rolloverColumns) FROM rollovers WHERE id = \(id)").first.map(Self.rollover)
+    }
+
+    public func rescheduleRollover(id: Int64, checkAt: Date, extensions: Int, heldAt: Date?, detail: String, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let updated = try await self.collect(connection, """
+                UPDATE rollovers SET check_at = \(Self.seconds(checkAt)), extensions = \(Int32(extensions)), held_at = \(heldAt.map(Self.seconds))
+                WHERE id = \(id) AND state = 'open' RETURNING id
+                """)
+            guard updated.count == 1 else { throw StoreError(.notFound, "no open rollover \(id)") }
+            try await self.audit(connection, actor, heldAt == nil ? "rollover.extend" : "rollover.hold", "rollover", id, detail)
         }
+    }
+
+    public func completeRollover(id: Int64, at date: Date, detail: String, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let target = try await self.openRollover(connection, id: id, doing: "activated")
+            guard let target else { throw StoreError(.conflict, "rollover \(id) has no target certificate to activate") }
+            try await self.activateCertificate(connection, id: target, actor: actor)
+            try await connection.query("UPDATE rollovers SET state = 'completed', completed_at = \(Self.seconds(date)) WHERE id = \(id)",
+                                       logger: self.logger)
+            try await self.audit(connection, actor, "rollover.activate", "rollover", id, detail)
+        }
+    }
+
+    public func cancelRollover(id: Int64, at date: Date, actor: AuditActor) async throws {
+        try await transaction { connection in
+            let target = try await self.openRollover(connection, id: id, doing: "cancelled")
+            let at = Self.seconds(date)
+            try await connection.query("UPDATE rollovers SET state = 'cancelled', completed_at = \(at) WHERE id = \(id)", logger: self.logger)
+            var detail: [String] = []
+            if let target {
+                let cancelled = try await self.collect(connection, """
+                    UPDATE certificates SET state = 'cancelled', activates_at = NULL WHERE id = \(target) AND state IN ('staged', 'reserve')
+                    RETURNING id
+                    """)
+                if cancelled.count == 1 { detail.append("certificate \(target) cancelled") }
+            }
+            let withdrawn = try await self.collect(connection, """
+                UPDATE trust_artifacts SET withdrawn_at = \(at) WHERE rollover_id = \(id) AND withdrawn_at IS NULL RETURNING id
+                """)
+            detail.append("\(withdrawn.count) trust artifact(s) withdrawn")
+            try await self.audit(connection, actor, "rollover.cancel", "rollover", id, detail.joined(separator: ", "))
+        }
+    }
+
+    /// The target of an open rollover, locked; `notFound` when there is no such rollover, `conflict` when it is not open.
+    private func openRollover(_ connection: PostgresConnection, id: Int64, doing: String) async throws -> Int64? {
+        let found = try await collect(connection, "SELECT state, certificate_id FROM rollovers WHERE id = \(id) FOR UPDATE")
+        guard let row = found.first else { throw StoreError(.notFound, "no rollover \(id)") }
+        let (state, target) = try row.decode((String, Int64?).self)
+        guard state == "open" else { throw StoreError(.conflict, "rollover \(id) is \(state); only an open rollover can be \(doing)") }
+        return target
+    }
+
+    public func readiness(rolloverID: Int64, activeSince: Date) async throws -> Readiness {
+        let since = Self.seconds(activeSince)
+        let active = try await rows("SELECT count(*) FROM devices WHERE retired_at IS NULL AND last_seen_at >= \(since)")
+        // One pass over the rollover's deliveries that are not installed, split by activity.
+        let unconfirmed = try await rows("""
+            SELECT count(CASE WHEN d.last_seen_at >= \(since) THEN 1 END), count(*)
+            FROM deliveries x JOIN devices d ON d.id = x.device_id
+            WHERE x.rollover_id = \(rolloverID) AND x.state IN \(unescaped: StoreSchema.notInstalled) AND d.retired_at IS NULL
+            """)
+        let activeDevices = Int(try active.first?.decode(Int64.self) ?? 0)
+        guard let row = unconfirmed.first else { throw StoreError(.invalid, "the database returned no row") }
+        let (activeUnconfirmed, total) = try row.decode((Int64, Int64).self)
+        return Readiness(activeDevices: activeDevices, confirmed: activeDevices - Int(activeUnconfirmed), stragglers: Int(total - activeUnconfirmed))
     }
 
     public func insertTrustArtifact(_ artifact: TrustArtifactRecord, tracked: Bool, actor: AuditActor) async throws -> TrustArtifactRecord {
@@ -381,18 +494,25 @@ public final class PostgresStore: Store {
             guard present == 0 else { throw StoreError(.conflict, "that certificate is in the trust material already") }
             var stored = artifact
             if tracked {
-                stored.rolloverID = try await self.insertRollover(connection, certificateID: nil, preset: "trust", at: artifact.addedAt, actor: actor)
+                stored.rolloverID = try await self.insertRollover(connection, NewRollover(
+                    certificateID: nil, preset: "trust", createdAt: artifact.addedAt, checkAt: artifact.addedAt, deadline: artifact.addedAt),
+                    actor: actor)
             }
-            stored.id = try await self.single(Int64.self, connection, """
-                INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at)
-                VALUES (\(stored.sha256), \(ByteBuffer(bytes: stored.der)), \(stored.subject), \(Self.seconds(stored.notAfter)),
-                  \(stored.role.rawValue), \(stored.rolloverID), \(Self.seconds(stored.addedAt)))
-                RETURNING id
-                """)
-            try await self.audit(connection, actor, "trust.add", "trust-artifact", stored.id,
-                                 "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
-            return stored
+            return try await self.insertTrustArtifact(connection, stored, actor: actor)
         }
+    }
+
+    private func insertTrustArtifact(_ connection: PostgresConnection, _ artifact: TrustArtifactRecord, actor: AuditActor) async throws -> TrustArtifactRecord {
+        var stored = artifact
+        stored.id = try await single(Int64.self, connection, """
+            INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at)
+            VALUES (\(stored.sha256), \(ByteBuffer(bytes: stored.der)), \(stored.subject), \(Self.seconds(stored.notAfter)),
+              \(stored.role.rawValue), \(stored.rolloverID), \(Self.seconds(stored.addedAt)))
+            RETURNING id
+            """)
+        stored.withdrawnAt = nil
+        try await audit(connection, actor, "trust.add", "trust-artifact", stored.id, "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
+        return stored
     }
 
     public func trustArtifacts(includeWithdrawn: Bool) async throws -> [TrustArtifactRecord] {
@@ -420,7 +540,9 @@ public final class PostgresStore: Store {
             let (id, rollover) = try row.decode((Int64, Int64?).self)
             try await connection.query("UPDATE trust_artifacts SET withdrawn_at = \(Self.seconds(date)) WHERE id = \(id)", logger: self.logger)
             if let rollover {
-                try await connection.query("UPDATE rollovers SET state = 'cancelled' WHERE id = \(rollover) AND state = 'open'", logger: self.logger)
+                try await connection.query("""
+                    UPDATE rollovers SET state = 'cancelled', completed_at = \(Self.seconds(date)) WHERE id = \(rollover) AND state = 'open'
+                    """, logger: self.logger)
             }
             try await self.audit(connection, actor, "trust.withdraw", "trust-artifact", id, "sha256 \(sha256)")
         }
@@ -555,22 +677,59 @@ public final class PostgresStore: Store {
         return counts
     }
 
-    public func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {
-        let after = afterDeviceID ?? 0
-        let query: PostgresQuery = state.map { state in
-            """
-            SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason FROM deliveries d JOIN devices v ON v.id = d.device_id
-            WHERE d.rollover_id = \(rolloverID) AND d.state = \(state.rawValue) AND d.device_id > \(after) ORDER BY d.device_id LIMIT \(limit)
-            """
-        } ?? """
-            SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason FROM deliveries d JOIN devices v ON v.id = d.device_id
-            WHERE d.rollover_id = \(rolloverID) AND d.device_id > \(after) ORDER BY d.device_id LIMIT \(limit)
-            """
-        return try await rows(query).map { row in
-            let (id, name, platform, seen, state, reason) = try row.decode((Int64, String, String, Int64?, Int, String?).self)
-            return DeliveryRow(deviceID: id, deviceName: name, platform: DevicePlatform(rawValue: platform) ?? .linux,
-                               lastSeenAt: seen.map(Self.date), state: DeliveryState(rawValue: state) ?? .pending, reason: reason)
+    public func deliveryPage(rolloverID: Int64, filter: DeliveryFilter, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
         }
+        var conditions = ["d.rollover_id = \(bind(rolloverID))"]
+        if let state = filter.state { conditions.append("d.state = \(bind(Int32(state.rawValue)))") }
+        if let platform = filter.platform { conditions.append("v.platform = \(bind(platform.rawValue))") }
+        if let before = filter.seenBefore { conditions.append("(v.last_seen_at IS NULL OR v.last_seen_at < \(bind(Self.seconds(before))))") }
+        if let after = filter.seenAfter { conditions.append("v.last_seen_at >= \(bind(Self.seconds(after)))") }
+        conditions.append("d.device_id > \(bind(afterDeviceID ?? 0))")
+        let query = PostgresQuery(unsafeSQL: """
+            SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason, d.attempts, d.updated_at
+            FROM deliveries d JOIN devices v ON v.id = d.device_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.device_id LIMIT \(bind(Int64(limit)))
+            """, binds: binds)
+        return try await rows(query).map { row in
+            let (id, name, platform, seen, state, reason, attempts, updated) = try row.decode((Int64, String, String, Int64?, Int, String?, Int, Int64).self)
+            return DeliveryRow(deviceID: id, deviceName: name, platform: DevicePlatform(rawValue: platform) ?? .linux,
+                               lastSeenAt: seen.map(Self.date), state: DeliveryState(rawValue: state) ?? .pending, reason: reason,
+                               attempts: attempts, updatedAt: Self.date(updated))
+        }
+    }
+
+    // MARK: Alerts
+
+    public func insertAlert(_ alert: LifecycleAlert, at date: Date) async throws -> Bool {
+        try await transaction { connection in
+            let inserted = try await self.collect(connection, """
+                INSERT INTO alerts (key, at, severity, code, message, certificate_id, rollover_id)
+                VALUES (\(alert.key), \(Self.seconds(date)), \(alert.severity.rawValue), \(alert.code), \(alert.message), \(alert.certificateID),
+                  \(alert.rolloverID))
+                ON CONFLICT (key) DO NOTHING RETURNING id
+                """)
+            return inserted.count == 1
+        }
+    }
+
+    public func alerts(limit: Int) async throws -> [AlertRecord] {
+        try await rows("""
+            SELECT id, at, key, severity, code, message, certificate_id, rollover_id FROM alerts ORDER BY at DESC, id DESC LIMIT \(limit)
+            """).map { row in
+            let (id, at, key, severity, code, message, certificate, rollover) =
+                try row.decode((Int64, Int64, String, String, String, String, Int64?, Int64?).self)
+            return AlertRecord(id: id, at: Self.date(at), alert: LifecycleAlert(
+                key: key, severity: LifecycleAlert.Severity(rawValue: severity) ?? .info, code: code, message: message,
+                certificateID: certificate, rolloverID: rollover))
+        }
+    }
+
+    public func alertKeys() async throws -> Set<String> {
+        Set(try await rows("SELECT key FROM alerts").map { try $0.decode(String.self) })
     }
 
     // MARK: Settings, tokens, audit
@@ -730,6 +889,32 @@ public final class PostgresStore: Store {
         let (id, name, hash, created, expires, revoked) = try row.decode((Int64, String, String, Int64, Int64?, Int64?).self)
         return EnrollmentSecretRecord(id: id, name: name, secretSHA256: hash, createdAt: date(created), expiresAt: expires.map(date),
                                       revokedAt: revoked.map(date))
+    }
+
+    private static func certificate(_ row: PostgresRow) throws -> StoredCertificate {
+        let row = row.makeRandomAccess()
+        return StoredCertificate(
+            id: try row["id"].decode(Int64.self), sha256: try row["sha256"].decode(String.self),
+            der: Array(buffer: try row["der"].decode(ByteBuffer.self)), chainPEM: try row["chain_pem"].decode(String.self),
+            subject: try row["subject"].decode(String.self), notBefore: date(try row["not_before"].decode(Int64.self)),
+            notAfter: date(try row["not_after"].decode(Int64.self)),
+            state: CertificateState(rawValue: try row["state"].decode(String.self)) ?? .staged,
+            source: CertificateSource(rawValue: try row["source"].decode(String.self)) ?? .imported,
+            privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self),
+            fromSigningRequest: try row["from_signing_request"].decode(Int32.self) != 0)
+    }
+
+    private static func rollover(_ row: PostgresRow) throws -> RolloverRecord {
+        let row = row.makeRandomAccess()
+        return RolloverRecord(
+            id: try row["id"].decode(Int64.self), certificateID: try row["certificate_id"].decode(Int64?.self),
+            preset: try row["preset"].decode(String.self),
+            state: RolloverRecord.State(rawValue: try row["state"].decode(String.self)) ?? .open,
+            createdAt: date(try row["created_at"].decode(Int64.self)), hostName: try row["host_name"].decode(String?.self),
+            checkAt: date(try row["check_at"].decode(Int64.self)), deadline: date(try row["deadline_at"].decode(Int64.self)),
+            extensions: try row["extensions"].decode(Int.self), heldAt: try row["held_at"].decode(Int64?.self).map(date),
+            completedAt: try row["completed_at"].decode(Int64?.self).map(date),
+            addresses: StoreSchema.addresses(try row["addresses"].decode(String?.self)))
     }
 
     private static func device(_ row: PostgresRow) throws -> DeviceRecord {

@@ -119,21 +119,29 @@ public final class SQLiteStore: Store {
     }
 
     public func activateCertificate(id: Int64, actor: AuditActor) async throws {
-        try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT host_name, state, source FROM certificates WHERE id = ?", arguments: [id]) else {
-                throw StoreError(.notFound, "no certificate \(id)")
-            }
-            guard ["staged", "reserve"].contains(row["state"] as String), (row["source"] as String) != "authority" else {
-                throw StoreError(.conflict, "certificate \(id) is \(row["state"] as String); only a staged or reserve certificate can be activated")
-            }
-            let host: String? = row["host_name"]
-            try db.execute(sql: """
-                UPDATE certificates SET state = 'retired'
-                WHERE state = 'active' AND source != 'authority' AND host_name IS ?
-                """, arguments: [host])
-            try db.execute(sql: "UPDATE certificates SET state = 'active' WHERE id = ?", arguments: [id])
-            try Self.audit(db, actor, "certificate.activate", "certificate", id, host ?? "default")
+        try await write { db in try Self.activateCertificate(db, id: id, actor: actor) }
+    }
+
+    /// Makes a staged or reserve certificate active (its activation time cleared) and retires the active one of the
+    /// same host name; shared by `activateCertificate` and `completeRollover`.
+    private static func activateCertificate(_ db: Database, id: Int64, actor: AuditActor) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT host_name, state, source FROM certificates WHERE id = ?", arguments: [id]) else {
+            throw StoreError(.notFound, "no certificate \(id)")
         }
+        guard ["staged", "reserve"].contains(row["state"] as String), (row["source"] as String) != "authority" else {
+            throw StoreError(.conflict, "certificate \(id) is \(row["state"] as String); only a staged or reserve certificate can be activated")
+        }
+        let host: String? = row["host_name"]
+        try db.execute(sql: """
+            UPDATE certificates SET state = 'retired'
+            WHERE state = 'active' AND source != 'authority' AND host_name IS ?
+            """, arguments: [host])
+        try db.execute(sql: "UPDATE certificates SET state = 'active', activates_at = NULL WHERE id = ?", arguments: [id])
+        try audit(db, actor, "certificate.activate", "certificate", id, host ?? "default")
+    }
+
+    public func certificate(id: Int64) async throws -> StoredCertificate? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM certificates WHERE id = ?", arguments: [id]).map(Self.certificate) }
     }
 
     // MARK: Signing requests
@@ -290,26 +298,78 @@ public final class SQLiteStore: Store {
 
     public func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int {
         try await pool.read { db in
-            let marks = Array(repeating: "?", count: max(fingerprints.count, 1)).joined(separator: ", ")
-            var arguments: [(any DatabaseValueConvertible)?] = [Self.seconds(activeSince)]
-            arguments += fingerprints.isEmpty ? [""] : fingerprints
-            return try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= ?
-                AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 IN (\(marks)))
-                """, arguments: StatementArguments(arguments)) ?? 0
+            let (condition, arguments) = Self.unconfirmed(fingerprints: fingerprints, activeSince: activeSince)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM devices d WHERE \(condition)", arguments: arguments) ?? 0
         }
+    }
+
+    public func unconfirmedDevices(fingerprints: [String], activeSince: Date, limit: Int) async throws -> [DeviceRecord] {
+        try await pool.read { db in
+            let (condition, arguments) = Self.unconfirmed(fingerprints: fingerprints, activeSince: activeSince)
+            return try Row.fetchAll(db, sql: "SELECT d.* FROM devices d WHERE \(condition) ORDER BY d.id LIMIT ?",
+                                    arguments: arguments + [limit]).map(Self.device)
+        }
+    }
+
+    /// Active, unretired devices (`d`) whose trust store holds none of `fingerprints`.
+    private static func unconfirmed(fingerprints: [String], activeSince: Date) -> (String, StatementArguments) {
+        let marks = Array(repeating: "?", count: max(fingerprints.count, 1)).joined(separator: ", ")
+        var arguments: [(any DatabaseValueConvertible)?] = [seconds(activeSince)]
+        arguments += fingerprints.isEmpty ? [""] : fingerprints
+        return ("""
+            d.retired_at IS NULL AND d.last_seen_at >= ?
+            AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 IN (\(marks)))
+            """, StatementArguments(arguments))
     }
 
     // MARK: Rollovers, trust material, deliveries
 
-    public func insertRollover(certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) async throws -> Int64 {
-        try await write { db in try Self.insertRollover(db, certificateID: certificateID, preset: preset, at: date, actor: actor) }
+    public func insertRollover(_ rollover: NewRollover, artifacts: [TrustArtifactRecord], actor: AuditActor) async throws -> Int64 {
+        try await write { db in
+            let id = try Self.insertRollover(db, rollover, actor: actor)
+            for artifact in artifacts {
+                // Already current (standing material, or another rollover's): devices hold it or are getting it.
+                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM trust_artifacts WHERE sha256 = ? AND withdrawn_at IS NULL",
+                                       arguments: [artifact.sha256]) == 0
+                else { continue }
+                var tracked = artifact
+                tracked.rolloverID = id
+                _ = try Self.insertTrustArtifact(db, tracked, actor: actor)
+            }
+            return id
+        }
     }
 
-    private static func insertRollover(_ db: Database, certificateID: Int64?, preset: String, at date: Date, actor: AuditActor) throws -> Int64 {
-        let at = seconds(date)
-        try db.execute(sql: "INSERT INTO rollovers (certificate_id, preset, state, created_at) VALUES (?, ?, 'open', ?)",
-                       arguments: [certificateID, preset, at])
+    /// The rollover row, a pending delivery per unretired device, the counts, and a reserve target's activation time.
+    private static func insertRollover(_ db: Database, _ rollover: NewRollover, actor: AuditActor) throws -> Int64 {
+        var host = rollover.hostName
+        var detail = rollover.preset
+        if let target = rollover.certificateID {
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, host_name FROM certificates WHERE id = ?", arguments: [target]) else {
+                throw StoreError(.notFound, "no certificate \(target)")
+            }
+            let state: String = row["state"]
+            guard ["staged", "reserve"].contains(state) else {
+                throw StoreError(.conflict, "certificate \(target) is \(state); only a staged or reserve certificate can be a rollover's target")
+            }
+            if let open = try Int64.fetchOne(db, sql: "SELECT id FROM rollovers WHERE certificate_id = ? AND state = 'open'", arguments: [target]) {
+                throw StoreError(.conflict, "certificate \(target) is the target of rollover \(open) already")
+            }
+            host = try StoreSchema.rolloverHost(host, certificate: target, serves: row["host_name"])
+            detail += " for certificate \(target)"
+            if let reserveUntil = rollover.reserveUntil {
+                try db.execute(sql: "UPDATE certificates SET state = 'reserve', activates_at = ? WHERE id = ? AND state IN ('staged', 'reserve')",
+                               arguments: [seconds(reserveUntil), target])
+                guard db.changesCount == 1 else { throw StoreError(.conflict, "certificate \(target) can no longer become a reserve") }
+                detail += ", reserve activating \(StoreSchema.iso(reserveUntil))"
+            }
+        }
+        let at = seconds(rollover.createdAt)
+        try db.execute(sql: """
+            INSERT INTO rollovers (certificate_id, preset, state, created_at, host_name, check_at, deadline_at, addresses)
+            VALUES (?, ?, 'open', ?, ?, ?, ?, ?)
+            """, arguments: [rollover.certificateID, rollover.preset, at, host, seconds(rollover.checkAt), seconds(rollover.deadline),
+                             StoreSchema.joined(addresses: rollover.addresses)])
         let id = db.lastInsertedRowID
         try db.execute(sql: "INSERT INTO deliveries (rollover_id, device_id, state, updated_at) SELECT ?, id, 0, ? FROM devices WHERE retired_at IS NULL",
                        arguments: [id, at])
@@ -318,16 +378,81 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "INSERT INTO delivery_counts (rollover_id, state, count) VALUES (?, ?, ?)",
                            arguments: [id, state.rawValue, state == .pending ? pending : 0])
         }
-        try audit(db, actor, "rollover.create", "rollover", id, certificateID.map { "\(preset) for certificate \($0)" } ?? preset)
+        try audit(db, actor, "rollover.create", "rollover", id, detail)
         return id
     }
 
     public func rollovers() async throws -> [RolloverRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rollovers ORDER BY id").map { row in
-                RolloverRecord(id: row["id"], certificateID: row["certificate_id"], preset: row["preset"],
-                               state: RolloverRecord.State(rawValue: row["state"]) ?? .open, createdAt: Self.date(row["created_at"]))
+            try Row.fetchAll(db, sql: "SELECT \(StoreSchema.rolloverColumns) FROM rollovers ORDER BY id").map(Self.rollover)
+        }
+    }
+
+    public func rollover(id: Int64) async throws -> RolloverRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(StoreSchema.rolloverColumns) FROM rollovers WHERE id = ?", arguments: [id]).map(Self.rollover)
+        }
+    }
+
+    public func rescheduleRollover(id: Int64, checkAt: Date, extensions: Int, heldAt: Date?, detail: String, actor: AuditActor) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE rollovers SET check_at = ?, extensions = ?, held_at = ? WHERE id = ? AND state = 'open'",
+                           arguments: [Self.seconds(checkAt), extensions, heldAt.map(Self.seconds), id])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "no open rollover \(id)") }
+            try Self.audit(db, actor, heldAt == nil ? "rollover.extend" : "rollover.hold", "rollover", id, detail)
+        }
+    }
+
+    public func completeRollover(id: Int64, at date: Date, detail: String, actor: AuditActor) async throws {
+        try await write { db in
+            let target = try Self.openRollover(db, id: id, doing: "activated")
+            guard let target else { throw StoreError(.conflict, "rollover \(id) has no target certificate to activate") }
+            try Self.activateCertificate(db, id: target, actor: actor)
+            try db.execute(sql: "UPDATE rollovers SET state = 'completed', completed_at = ? WHERE id = ?", arguments: [Self.seconds(date), id])
+            try Self.audit(db, actor, "rollover.activate", "rollover", id, detail)
+        }
+    }
+
+    public func cancelRollover(id: Int64, at date: Date, actor: AuditActor) async throws {
+        try await write { db in
+            let target = try Self.openRollover(db, id: id, doing: "cancelled")
+            let at = Self.seconds(date)
+            try db.execute(sql: "UPDATE rollovers SET state = 'cancelled', completed_at = ? WHERE id = ?", arguments: [at, id])
+            var detail: [String] = []
+            if let target {
+                try db.execute(sql: "UPDATE certificates SET state = 'cancelled', activates_at = NULL WHERE id = ? AND state IN ('staged', 'reserve')",
+                               arguments: [target])
+                if db.changesCount == 1 { detail.append("certificate \(target) cancelled") }
             }
+            try db.execute(sql: "UPDATE trust_artifacts SET withdrawn_at = ? WHERE rollover_id = ? AND withdrawn_at IS NULL", arguments: [at, id])
+            detail.append("\(db.changesCount) trust artifact(s) withdrawn")
+            try Self.audit(db, actor, "rollover.cancel", "rollover", id, detail.joined(separator: ", "))
+        }
+    }
+
+    /// The target of an open rollover; `notFound` when there is no such rollover, `conflict` when it is not open.
+    private static func openRollover(_ db: Database, id: Int64, doing: String) throws -> Int64? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT state, certificate_id FROM rollovers WHERE id = ?", arguments: [id]) else {
+            throw StoreError(.notFound, "no rollover \(id)")
+        }
+        let state: String = row["state"]
+        guard state == "open" else { throw StoreError(.conflict, "rollover \(id) is \(state); only an open rollover can be \(doing)") }
+        return row["certificate_id"]
+    }
+
+    public func readiness(rolloverID: Int64, activeSince: Date) async throws -> Readiness {
+        try await pool.read { db in
+            let since = Self.seconds(activeSince)
+            let active = try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE retired_at IS NULL AND last_seen_at >= ?",
+                                          arguments: [since]) ?? 0
+            // One pass over the rollover's deliveries that are not installed, split by activity.
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(CASE WHEN d.last_seen_at >= ? THEN 1 END) AS active, count(*) AS total
+                FROM deliveries x JOIN devices d ON d.id = x.device_id
+                WHERE x.rollover_id = ? AND x.state IN \(StoreSchema.notInstalled) AND d.retired_at IS NULL
+                """, arguments: [since, rolloverID])
+            let (unconfirmed, total): (Int, Int) = (row?["active"] ?? 0, row?["total"] ?? 0)
+            return Readiness(activeDevices: active, confirmed: active - unconfirmed, stragglers: total - unconfirmed)
         }
     }
 
@@ -337,15 +462,24 @@ public final class SQLiteStore: Store {
                                    arguments: [artifact.sha256]) == 0
             else { throw StoreError(.conflict, "that certificate is in the trust material already") }
             var stored = artifact
-            if tracked { stored.rolloverID = try Self.insertRollover(db, certificateID: nil, preset: "trust", at: artifact.addedAt, actor: actor) }
-            try db.execute(sql: """
-                INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [stored.sha256, Data(stored.der), stored.subject, Self.seconds(stored.notAfter), stored.role.rawValue,
-                                 stored.rolloverID, Self.seconds(stored.addedAt)])
-            stored.id = db.lastInsertedRowID
-            try Self.audit(db, actor, "trust.add", "trust-artifact", stored.id, "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
-            return stored
+            if tracked {
+                stored.rolloverID = try Self.insertRollover(db, NewRollover(certificateID: nil, preset: "trust", createdAt: artifact.addedAt,
+                                                                            checkAt: artifact.addedAt, deadline: artifact.addedAt), actor: actor)
+            }
+            return try Self.insertTrustArtifact(db, stored, actor: actor)
         }
+    }
+
+    private static func insertTrustArtifact(_ db: Database, _ artifact: TrustArtifactRecord, actor: AuditActor) throws -> TrustArtifactRecord {
+        var stored = artifact
+        try db.execute(sql: """
+            INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [stored.sha256, Data(stored.der), stored.subject, seconds(stored.notAfter), stored.role.rawValue,
+                             stored.rolloverID, seconds(stored.addedAt)])
+        stored.id = db.lastInsertedRowID
+        stored.withdrawnAt = nil
+        try audit(db, actor, "trust.add", "trust-artifact", stored.id, "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
+        return stored
     }
 
     public func trustArtifacts(includeWithdrawn: Bool) async throws -> [TrustArtifactRecord] {
@@ -367,7 +501,8 @@ public final class SQLiteStore: Store {
             else { throw StoreError(.notFound, "no certificate with SHA-256 \(sha256) in the trust material") }
             try db.execute(sql: "UPDATE trust_artifacts SET withdrawn_at = ? WHERE id = ?", arguments: [Self.seconds(date), row["id"] as Int64])
             if let rollover = row["rollover_id"] as Int64? {
-                try db.execute(sql: "UPDATE rollovers SET state = 'cancelled' WHERE id = ? AND state = 'open'", arguments: [rollover])
+                try db.execute(sql: "UPDATE rollovers SET state = 'cancelled', completed_at = ? WHERE id = ? AND state = 'open'",
+                               arguments: [Self.seconds(date), rollover])
             }
             try Self.audit(db, actor, "trust.withdraw", "trust-artifact", row["id"], "sha256 \(sha256)")
         }
@@ -443,23 +578,57 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {
+    public func deliveryPage(rolloverID: Int64, filter: DeliveryFilter, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {
         try await pool.read { db in
-            let filter = state == nil ? "" : "AND d.state = ?"
-            var arguments: StatementArguments = [rolloverID]
-            if let state { arguments += [state.rawValue] }
+            var conditions = ["d.rollover_id = ?"]
+            var arguments: [(any DatabaseValueConvertible)?] = [rolloverID]
+            if let state = filter.state { conditions.append("d.state = ?"); arguments.append(state.rawValue) }
+            if let platform = filter.platform { conditions.append("v.platform = ?"); arguments.append(platform.rawValue) }
+            if let before = filter.seenBefore {
+                conditions.append("(v.last_seen_at IS NULL OR v.last_seen_at < ?)")
+                arguments.append(Self.seconds(before))
+            }
+            if let after = filter.seenAfter { conditions.append("v.last_seen_at >= ?"); arguments.append(Self.seconds(after)) }
+            conditions.append("d.device_id > ?")
             arguments += [afterDeviceID ?? 0, limit]
             return try Row.fetchAll(db, sql: """
-                SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason
+                SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason, d.attempts, d.updated_at
                 FROM deliveries d JOIN devices v ON v.id = d.device_id
-                WHERE d.rollover_id = ? \(filter) AND d.device_id > ? ORDER BY d.device_id LIMIT ?
-                """, arguments: arguments).map { row in
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.device_id LIMIT ?
+                """, arguments: StatementArguments(arguments)).map { row in
                 DeliveryRow(
                     deviceID: row["device_id"], deviceName: row["name"], platform: DevicePlatform(rawValue: row["platform"]) ?? .linux,
                     lastSeenAt: (row["last_seen_at"] as Int64?).map(Self.date), state: DeliveryState(rawValue: row["state"]) ?? .pending,
-                    reason: row["reason"])
+                    reason: row["reason"], attempts: row["attempts"], updatedAt: Self.date(row["updated_at"]))
             }
         }
+    }
+
+    // MARK: Alerts
+
+    public func insertAlert(_ alert: LifecycleAlert, at date: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO alerts (key, at, severity, code, message, certificate_id, rollover_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO NOTHING
+                """, arguments: [alert.key, Self.seconds(date), alert.severity.rawValue, alert.code, alert.message, alert.certificateID,
+                                 alert.rolloverID])
+            return db.changesCount == 1
+        }
+    }
+
+    public func alerts(limit: Int) async throws -> [AlertRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY at DESC, id DESC LIMIT ?", arguments: [limit]).map { row in
+                AlertRecord(id: row["id"], at: Self.date(row["at"]), alert: LifecycleAlert(
+                    key: row["key"], severity: LifecycleAlert.Severity(rawValue: row["severity"]) ?? .info, code: row["code"],
+                    message: row["message"], certificateID: row["certificate_id"], rolloverID: row["rollover_id"]))
+            }
+        }
+    }
+
+    public func alertKeys() async throws -> Set<String> {
+        try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT key FROM alerts")) }
     }
 
     // MARK: Settings, tokens, audit
@@ -550,6 +719,15 @@ public final class SQLiteStore: Store {
             notBefore: date(row["not_before"]), notAfter: date(row["not_after"]),
             state: CertificateState(rawValue: row["state"]) ?? .staged, source: CertificateSource(rawValue: row["source"]) ?? .imported,
             privateKeyID: row["private_key_id"], hostName: row["host_name"], fromSigningRequest: (row["from_signing_request"] as Int) != 0)
+    }
+
+    private static func rollover(_ row: Row) -> RolloverRecord {
+        RolloverRecord(
+            id: row["id"], certificateID: row["certificate_id"], preset: row["preset"],
+            state: RolloverRecord.State(rawValue: row["state"]) ?? .open, createdAt: date(row["created_at"]), hostName: row["host_name"],
+            checkAt: date(row["check_at"]), deadline: date(row["deadline_at"]), extensions: row["extensions"],
+            heldAt: (row["held_at"] as Int64?).map(date), completedAt: (row["completed_at"] as Int64?).map(date),
+            addresses: StoreSchema.addresses(row["addresses"]))
     }
 
     private static func enrollmentSecret(_ row: Row) -> EnrollmentSecretRecord {

@@ -55,9 +55,27 @@ public protocol Store: Sendable {
     func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int
 
     // MARK: Rollovers, trust material and deliveries
-    /// Starts a rollover with one `pending` delivery per unretired device.
-    func insertRollover(certificateID: Int64?, preset: String, at: Date, actor: AuditActor) async throws -> Int64
+    /// Starts a rollover, in one transaction: the rollover row (state `open`), one `pending` delivery per unretired
+    /// device, `artifacts` added to the trust material tracked by it (those already current are skipped), and, when
+    /// the rollover has a target and `reserveUntil` is set, the target moves to `reserve` with that activation time.
+    func insertRollover(_ rollover: NewRollover, artifacts: [TrustArtifactRecord], actor: AuditActor) async throws -> Int64
     func rollovers() async throws -> [RolloverRecord]
+    func rollover(id: Int64) async throws -> RolloverRecord?
+    /// Records a failed readiness check: the next check, the count so far, and (hold) when it was held.
+    /// Only an open rollover; `notFound` otherwise. Audited as `rollover.extend` or `rollover.hold` with `detail`.
+    func rescheduleRollover(id: Int64, checkAt: Date, extensions: Int, heldAt: Date?, detail: String, actor: AuditActor) async throws
+    /// Activation, in one transaction: the rollover becomes `completed` at `at`, its target `active` (the active
+    /// certificate of the same host name `retired`). `conflict` unless the rollover is open and its target staged or
+    /// reserve. Audited as `rollover.activate` with `detail` (the readiness figures at that moment).
+    func completeRollover(id: Int64, at: Date, detail: String, actor: AuditActor) async throws
+    /// Cancels an open rollover: its target (staged or reserve) becomes `cancelled` and the trust artifacts it
+    /// added are withdrawn. `conflict` unless open.
+    func cancelRollover(id: Int64, at: Date, actor: AuditActor) async throws
+    /// Readiness for one rollover: unretired devices seen since `activeSince`, how many of them have an
+    /// `installed` delivery, and the unretired inactive devices whose delivery is not installed.
+    func readiness(rolloverID: Int64, activeSince: Date) async throws -> Readiness
+    /// Up to `limit` active devices that hold none of `fingerprints` (for a refusal that lists them), by id.
+    func unconfirmedDevices(fingerprints: [String], activeSince: Date, limit: Int) async throws -> [DeviceRecord]
     /// Adds a certificate to the trust material; `tracked` starts a `trust` rollover whose deliveries follow it.
     /// Returns the artifact with its id and rollover id.
     func insertTrustArtifact(_ artifact: TrustArtifactRecord, tracked: Bool, actor: AuditActor) async throws -> TrustArtifactRecord
@@ -69,8 +87,16 @@ public protocol Store: Sendable {
     /// Moves failed deliveries to `retrying` (of one rollover, one device, or both); returns how many moved.
     func retryFailedDeliveries(rolloverID: Int64?, deviceID: Int64?, at: Date, actor: AuditActor) async throws -> Int
     func deliveryCounts(rolloverID: Int64) async throws -> [DeliveryState: Int]
-    /// One page of a rollover's devices, ordered by device id, optionally filtered by state (keyset paging).
-    func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow]
+    /// One page of a rollover's devices, ordered by device id, filtered (keyset paging).
+    func deliveryPage(rolloverID: Int64, filter: DeliveryFilter, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow]
+
+    // MARK: Alerts
+    /// Records an alert unless one with its key was raised before; true when it is new.
+    func insertAlert(_ alert: LifecycleAlert, at: Date) async throws -> Bool
+    /// The newest alerts first.
+    func alerts(limit: Int) async throws -> [AlertRecord]
+    /// The keys of every alert raised, so the lifecycle raises each once.
+    func alertKeys() async throws -> Set<String>
 
     // MARK: Settings, admin tokens, audit log
     func setSetting(_ key: String, to value: String, actor: AuditActor) async throws
@@ -80,6 +106,8 @@ public protocol Store: Sendable {
     func revokeAdminToken(name: String, actor: AuditActor) async throws
     func adminTokens() async throws -> [AdminTokenRecord]
     func auditLog(limit: Int) async throws -> [AuditEntry]
+    /// One certificate by id.
+    func certificate(id: Int64) async throws -> StoredCertificate?
 
     /// Releases connections; the store is unusable afterwards.
     func close() async throws
@@ -93,5 +121,18 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
+    }
+}
+
+
+extension Store {
+    /// A rollover with no target window (trust material only, or tests): checks and deadline at `at`.
+    public func insertRollover(certificateID: Int64?, preset: String, at: Date, actor: AuditActor) async throws -> Int64 {
+        try await insertRollover(NewRollover(certificateID: certificateID, preset: preset, createdAt: at, checkAt: at, deadline: at),
+                                 artifacts: [], actor: actor)
+    }
+
+    public func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {
+        try await deliveryPage(rolloverID: rolloverID, filter: DeliveryFilter(state: state), afterDeviceID: afterDeviceID, limit: limit)
     }
 }

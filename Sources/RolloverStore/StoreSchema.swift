@@ -1,3 +1,6 @@
+import Foundation
+import RolloverCore
+
 /// The schema, one list of versioned migrations written for both databases. Time is stored as seconds since
 /// 1970 (BIGINT) and hashes as hex text, so both dialects read alike; only ids and blobs differ in spelling.
 enum StoreSchema {
@@ -108,6 +111,51 @@ enum StoreSchema {
                   PRIMARY KEY (device_id, sha256))\(withoutRowID)
                 """,
             ]),
+            // v4: the rollover lifecycle. A rollover keeps its window (next check, deadline), the checks it failed, when
+            // it was held and ended, and the addresses of an address change; rows from v3 read check and deadline as
+            // their creation time. Alerts are raised once per key.
+            Migration(version: 4, statements: [
+                "ALTER TABLE rollovers ADD COLUMN host_name TEXT",
+                "ALTER TABLE rollovers ADD COLUMN check_at BIGINT",
+                "ALTER TABLE rollovers ADD COLUMN deadline_at BIGINT",
+                "ALTER TABLE rollovers ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE rollovers ADD COLUMN held_at BIGINT",
+                "ALTER TABLE rollovers ADD COLUMN completed_at BIGINT",
+                "ALTER TABLE rollovers ADD COLUMN addresses TEXT",
+                "CREATE INDEX rollovers_by_certificate ON rollovers(certificate_id)",
+                // Readiness counts active devices without touching retired ones or the table itself.
+                "CREATE INDEX devices_unretired_by_last_seen ON devices(last_seen_at) WHERE retired_at IS NULL",
+                """
+                CREATE TABLE alerts (id \(id), key TEXT NOT NULL UNIQUE, at BIGINT NOT NULL, severity TEXT NOT NULL,
+                  code TEXT NOT NULL, message TEXT NOT NULL, certificate_id BIGINT, rollover_id BIGINT)
+                """,
+                "CREATE INDEX alerts_by_at ON alerts(at, id)",
+            ]),
         ]
     }
+
+    /// A rollover's columns as `RolloverRecord` reads them, the same in both dialects.
+    static let rolloverColumns = """
+        id, certificate_id, preset, state, created_at, host_name, coalesce(check_at, created_at) AS check_at,
+        coalesce(deadline_at, check_at, created_at) AS deadline_at, extensions, held_at, completed_at, addresses
+        """
+
+    /// A rollover's addresses as stored: one per line; nil stays NULL.
+    static func joined(addresses: [String]?) -> String? { addresses?.joined(separator: "\n") }
+
+    static func addresses(_ text: String?) -> [String]? { text.map { $0.split(separator: "\n").map(String.init) } }
+
+    /// Every delivery state but `installed`, as an SQL list the (rollover_id, state, device_id) index serves.
+    static let notInstalled = "(" + DeliveryState.allCases.filter { $0 != .installed }.map { String($0.rawValue) }.joined(separator: ", ") + ")"
+
+    /// The host name a rollover with a target stores: the one its target serves. A caller naming another has a bug;
+    /// nil takes the target's.
+    static func rolloverHost(_ requested: String?, certificate: Int64, serves: String?) throws -> String? {
+        if let requested, requested != serves {
+            throw StoreError(.invalid, "certificate \(certificate) serves \(serves ?? "the default host name"), not \(requested)")
+        }
+        return serves
+    }
+
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 }

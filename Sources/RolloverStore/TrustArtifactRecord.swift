@@ -29,21 +29,3 @@ public struct TrustArtifactRecord: Sendable, Hashable {
     }
 }
 
-/// A rollover as stored. Until the lifecycle arrives, the only preset is `trust`: distribute trust material,
-/// with one delivery per device, and switch nothing.
-public struct RolloverRecord: Sendable, Hashable {
-    public enum State: String, Sendable, Codable { case open, completed, cancelled }
-    public var id: Int64
-    public var certificateID: Int64?
-    public var preset: String
-    public var state: State
-    public var createdAt: Date
-
-    public init(id: Int64, certificateID: Int64?, preset: String, state: State, createdAt: Date) {
-        self.id = id
-        self.certificateID = certificateID
-        self.preset = preset
-        self.state = state
-        self.createdAt = createdAt
-    }
-}

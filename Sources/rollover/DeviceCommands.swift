@@ -215,11 +215,7 @@ struct TrustCommand: AsyncParsableCommand {
         func run() async throws {
             let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/rollovers") }
             if json { return RemoteOutput.json(data) }
-            RemoteOutput.table(["ID", "PRESET", "STATE", "PENDING", "DELIVERED", "INSTALLED", "FAILED", "RETRYING"], RemoteOutput.array(data).map { row in
-                let counts = row["deliveries"] as? [String: Int] ?? [:]
-                return ["\(row["id"] ?? "")", "\(row["preset"] ?? "")", "\(row["state"] ?? "")"]
-                    + ["pending", "delivered", "installed", "failed", "retrying"].map { "\(counts[$0] ?? 0)" }
-            })
+            RolloutTable.print(RemoteOutput.array(data))
         }
     }
 }

@@ -44,6 +44,7 @@ struct ReissueCommand: AsyncParsableCommand {
     var addresses: [String] = []
     @Option(help: "The SNI host name the certificate serves; the default certificate otherwise.") var hostName: String?
     @Flag(help: "Activate it immediately (otherwise it is staged).") var activate = false
+    @Option(help: "Activate after this many days: the certificate is distributed to devices as a reserve first.") var afterDays: Double?
     @Flag(help: "Proceed although devices may lose the connection.") var confirm = false
     @OptionGroup var remote: RemoteOptions
     @Flag(help: "Print JSON.") var json = false
@@ -52,11 +53,17 @@ struct ReissueCommand: AsyncParsableCommand {
         var body: [String: Any] = ["activate": activate, "confirm": confirm]
         if !addresses.isEmpty { body["addresses"] = addresses }
         if let hostName { body["hostName"] = hostName }
+        if let afterDays { body["delayDays"] = afterDays }
         let request = try JSONSerialization.data(withJSONObject: body)
         let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/certificates/reissue", json: request) }
         if json { return RemoteOutput.json(data) }
-        let certificate = RemoteOutput.object(data)
+        let answer = RemoteOutput.object(data)
+        let certificate = answer["certificate"] as? [String: Any] ?? [:]
         print("Certificate \(certificate["id"] ?? "") for \((certificate["sans"] as? [String] ?? []).joined(separator: ", ")) is \(certificate["state"] ?? "").")
+        if let rollover = answer["rollover"] as? [String: Any] {
+            print("Rollover \(rollover["id"] ?? "") (\(rollover["preset"] ?? "")) delivers it as a reserve; it activates \(rollover["checkAt"] ?? "").")
+        }
+        for warning in answer["warnings"] as? [String] ?? [] { print("warning: \(warning)") }
     }
 }
 

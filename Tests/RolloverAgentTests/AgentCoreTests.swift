@@ -118,7 +118,7 @@ struct SystemTrustTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("system-trust-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        FileManager.default.createFile(atPath: folder + "/someone-else.crt", contents: Data("theirs".utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/someone-else.crt", contents: Data("theirs".utf8))
         let marker = folder + "/updated"
         let installer = SystemTrustInstaller(folder: folder, updateCommand: ["/bin/sh", "-c", "echo run >> \(marker)"])
         let first = try TestPKI(), second = try TestPKI(rootName: "Second")

@@ -141,9 +141,15 @@ struct DeviceEndToEndTests {
         #expect(attempts == 2)
     }
 
-    /// Polls for up to 30 seconds.
-    func wait(_ condition: () throws -> Bool) throws -> Bool {
-        let deadline = Date().addingTimeInterval(30)
+    func wait(_ condition: () throws -> Bool) throws -> Bool { try Lab.wait(seconds: 30, condition) }
+}
+
+extension DeviceEndToEndTests.Lab {
+    func wait(seconds: Double = 30, _ condition: () throws -> Bool) throws -> Bool { try Self.wait(seconds: seconds, condition) }
+
+    /// Polls until `condition` holds or `seconds` pass.
+    static func wait(seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
             usleep(200_000)

@@ -41,9 +41,21 @@ public enum SyncPlanner {
         }
     }
 
+    /// The reserve certificate a rollover hands to devices, delivered with every answer until it activates.
+    public struct ReserveMaterial: Sendable, Hashable {
+        public var certificate: ReserveCertificate
+        public var rolloverID: Int64
+
+        public init(certificate: ReserveCertificate, rolloverID: Int64) {
+            self.certificate = certificate
+            self.rolloverID = rolloverID
+        }
+    }
+
     public struct Plan: Sendable, Hashable {
         public var add: [TrustItem]
         public var remove: [String]
+        public var reserve: ReserveCertificate?
         public var changes: [DeliveryChange]
     }
 
@@ -53,14 +65,17 @@ public enum SyncPlanner {
     ///   - held: what the device's trust store holds now.
     ///   - results: what the device says about its last installs.
     ///   - deliveries: the device's deliveries for open rollovers, by rollover id.
+    ///   - reserve: the reserve certificate, if one is being distributed; its rollover is installed only when the
+    ///     device holds it too.
     ///   - retryAfter: how long a failed delivery rests before it is sent again on its own.
-    public static func plan(material: [MaterialItem], withdrawn: Set<String>, held: Set<String>, results: [InstallResult],
-                            deliveries: [Int64: CurrentDelivery], now: Date, retryAfter: TimeInterval) -> Plan {
+    public static func plan(material: [MaterialItem], reserve: ReserveMaterial? = nil, withdrawn: Set<String>, held: Set<String>,
+                            results: [InstallResult], deliveries: [Int64: CurrentDelivery], now: Date, retryAfter: TimeInterval) -> Plan {
         var byRollover: [Int64: [TrustItem]] = [:]
         var standing: [TrustItem] = []
         for entry in material {
             if let id = entry.rolloverID { byRollover[id, default: []].append(entry.item) } else { standing.append(entry.item) }
         }
+        if let reserve { byRollover[reserve.rolloverID, default: []] += [] }
         let failures = Dictionary(results.filter { $0.status == .failed }.map { ($0.fingerprint, $0.reason ?? "no reason given") },
                                   uniquingKeysWith: { first, _ in first })
 
@@ -72,9 +87,11 @@ public enum SyncPlanner {
                 guard current != nil, current?.state != state || attempted || reason != nil else { return }
                 changes.append(DeliveryChange(rolloverID: rolloverID, state: state, reason: reason, attempted: attempted))
             }
-            if items.allSatisfy({ held.contains($0.fingerprint) }) {
+            var required = items.map(\.fingerprint)
+            if let reserve, reserve.rolloverID == rolloverID { required.append(reserve.certificate.fingerprint) }
+            if required.allSatisfy({ held.contains($0) }) {
                 change(.installed)
-            } else if let reason = items.lazy.compactMap({ failures[$0.fingerprint] }).first {
+            } else if let reason = required.lazy.compactMap({ failures[$0] }).first {
                 // A failure already on record keeps its time, so the rest before a retry is not restarted.
                 if current?.state != .failed { change(.failed, reason) }
             } else {
@@ -93,6 +110,6 @@ public enum SyncPlanner {
         var seen = Set<String>()
         let add = send.filter { !held.contains($0.fingerprint) && seen.insert($0.fingerprint).inserted }
         let remove = held.intersection(withdrawn).subtracting(material.map(\.item.fingerprint)).sorted()
-        return Plan(add: add, remove: remove, changes: changes)
+        return Plan(add: add, remove: remove, reserve: reserve?.certificate, changes: changes)
     }
 }

@@ -25,10 +25,13 @@ public struct ReserveCertificate: Sendable, Codable, Hashable {
     public var fingerprint: String
     public var pem: String
     public var activatesAt: Date
+    /// A change of connection address: where to connect from `activatesAt` on (nil: no change).
+    public var addresses: [String]?
 
-    public init(fingerprint: String, pem: String, activatesAt: Date) {
+    public init(fingerprint: String, pem: String, activatesAt: Date, addresses: [String]? = nil) {
         self.fingerprint = fingerprint
         self.pem = pem
         self.activatesAt = activatesAt
+        self.addresses = addresses
     }
 }

@@ -80,23 +80,6 @@ struct AdminDeviceAPI: Sendable {
             return ExportedTrust(format: name, files: files.map { .init(name: $0.name, content: Data($0.contents).base64EncodedString()) })
         }
 
-        admin.get("rollovers") { _, _ in
-            var answers: [RolloverSummary] = []
-            for rollover in try await context.store.rollovers() {
-                let counts = try await context.store.deliveryCounts(rolloverID: rollover.id)
-                answers.append(RolloverSummary(
-                    id: rollover.id, preset: rollover.preset, state: rollover.state.rawValue, certificateID: rollover.certificateID,
-                    createdAt: ISO8601DateFormatter().string(from: rollover.createdAt),
-                    deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.description, $0.value) })))
-            }
-            return answers
-        }
-        admin.post("rollovers/{id}/retry") { _, requestContext in
-            let id = try requestContext.parameters.require("id", as: Int64.self)
-            guard try await context.store.rollovers().contains(where: { $0.id == id }) else { throw APIError.notFound("no rollover \(id)") }
-            return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: id, deviceID: nil, at: Date(), actor: try requestContext.requireActor()))
-        }
-
         admin.get("devices") { request, _ in
             let query = request.uri.queryParameters
             var filter = DeviceFilter()

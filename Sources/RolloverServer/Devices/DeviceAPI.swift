@@ -11,7 +11,6 @@ struct DeviceAPI: Sendable {
     let context: ServiceContext
     let material: TrustMaterial
     let writer: SyncWriter
-    let addresses: [String]
 
     func register(on router: Router<AdminRequestContext>) {
         router.post("/api/v1/enroll") { request, requestContext in try Self.json(try await enroll(request, requestContext)) }
@@ -34,10 +33,8 @@ struct DeviceAPI: Sendable {
                                                              actor: AuditActor("enrollment-secret:\(secret.name)")).first
         else { throw APIError(.internalServerError, "enrollment-failed", "the device was not recorded") }
         let snapshot = try await material.snapshot()
-        let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: [], held: [], results: [], deliveries: [:], now: now, retryAfter: 0)
         return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: snapshot.syncPeriod,
-                              trust: SyncResponse(add: plan.add, remove: [], reserve: nil, addresses: addresses,
-                                                  nextSyncSeconds: Self.jittered(snapshot.syncPeriod)))
+                              trust: DeviceSync.enrollment(snapshot: snapshot, now: now, nextSync: Self.jittered(snapshot.syncPeriod)))
     }
 
     private func sync(_ request: Request, _ requestContext: AdminRequestContext) async throws -> SyncResponse {
@@ -61,23 +58,12 @@ struct DeviceAPI: Sendable {
 
         let now = Date()
         let snapshot = try await material.snapshot()
-        var deliveries: [Int64: SyncPlanner.CurrentDelivery] = [:]
-        for delivery in try await context.store.deviceDeliveries(deviceID: device.id) where snapshot.openRollovers.contains(delivery.rolloverID) {
-            deliveries[delivery.rolloverID] = .init(state: delivery.state, updatedAt: delivery.updatedAt)
-        }
-        let held = Set(body.held.map { $0.lowercased() })
-        let results = body.results.map { result in
-            InstallResult(fingerprint: result.fingerprint.lowercased(), status: result.status, reason: result.reason.map { String($0.prefix(500)) })
-        }
-        let plan = SyncPlanner.plan(material: snapshot.items, withdrawn: snapshot.withdrawn, held: held, results: results,
-                                    deliveries: deliveries, now: now, retryAfter: snapshot.retryAfter)
-        let previouslyHeld = Set(try await context.store.deviceTrust(deviceID: device.id))
-        try await writer.record(SyncReport(
-            deviceID: device.id, seenAt: now, agentVersion: String(body.agentVersion.prefix(64)), platform: body.platform,
-            held: previouslyHeld == held ? nil : held.sorted(),
-            deliveries: plan.changes.map { .init(rolloverID: $0.rolloverID, state: $0.state, reason: $0.reason, attempted: $0.attempted) }))
-        return SyncResponse(add: plan.add, remove: plan.remove, reserve: nil, addresses: addresses,
-                            nextSyncSeconds: Self.jittered(snapshot.syncPeriod))
+        let (response, report) = DeviceSync.answer(
+            body, deviceID: device.id, deliveries: try await context.store.deviceDeliveries(deviceID: device.id),
+            previouslyHeld: Set(try await context.store.deviceTrust(deviceID: device.id)), snapshot: snapshot, now: now,
+            nextSync: Self.jittered(snapshot.syncPeriod))
+        try await writer.record(report)
+        return response
     }
 
     /// Device answers use the protocol's own encoder (ISO 8601 dates), not the server's default.
@@ -99,9 +85,9 @@ struct DeviceAPI: Sendable {
         }
     }
 
-    /// The period ±10%, so a fleet enrolled together does not come back together.
     static func jittered(_ period: Int) -> Int {
-        max(1, Int((Double(period) * Double.random(in: 0.9...1.1)).rounded()))
+        var generator = SystemRandomNumberGenerator()
+        return DeviceSync.jittered(period, using: &generator)
     }
 
     static func isFingerprint(_ text: String) -> Bool {

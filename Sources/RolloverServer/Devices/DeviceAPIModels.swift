@@ -4,7 +4,8 @@ import RolloverCore
 import RolloverStore
 
 /// Dates in admin answers are ISO 8601 strings, as everywhere else in the admin API.
-private func iso(_ date: Date?) -> String? { date.map { ISO8601DateFormatter().string(from: $0) } }
+/// An API time: ISO 8601, absent when there is none.
+func iso(_ date: Date?) -> String? { date.map { ISO8601DateFormatter().string(from: $0) } }
 
 struct DeviceSummary: ResponseEncodable {
     var id: Int64
@@ -106,15 +107,6 @@ struct TrustArtifactSummary: ResponseEncodable {
         addedAt = iso(artifact.addedAt)
         withdrawnAt = iso(artifact.withdrawnAt)
     }
-}
-
-struct RolloverSummary: ResponseEncodable {
-    var id: Int64
-    var preset: String
-    var state: String
-    var certificateID: Int64?
-    var createdAt: String?
-    var deliveries: [String: Int]
 }
 
 struct RetryAnswer: ResponseEncodable {

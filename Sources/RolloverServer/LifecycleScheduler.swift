@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+import ServiceLifecycle
+
+/// Ticks the lifecycle in real time: at the next instant the lifecycle names (so an activation happens within a
+/// second of its time), at least once a minute, and at once when an administrator changes something. Each
+/// activation is proven, committed, then swapped into the live certificates; alerts go to the log, the metrics
+/// and the webhook.
+actor LifecycleScheduler: Service {
+    private let context: ServiceContext
+    private let engine: LifecycleEngine
+    private let live: LiveCertificates
+    private let material: TrustMaterial
+    private let metrics: ServerMetrics
+    private let webhook: AlertWebhook
+    private let logger: Logger
+    private var wake: AsyncStream<Void>.Continuation?
+    /// The longest the scheduler sleeps, for changes made on other nodes and the wall clock's own drift.
+    static let longestSleep: TimeInterval = 60
+
+    init(context: ServiceContext, addresses: [ConnectionAddress], live: LiveCertificates, material: TrustMaterial, metrics: ServerMetrics,
+         logger: Logger) {
+        self.context = context
+        engine = LifecycleEngine(context, addresses: addresses)
+        self.live = live
+        self.material = material
+        self.metrics = metrics
+        webhook = AlertWebhook(store: context.store, logger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the lifecycle now instead of at its next instant (after an administrator's change).
+    nonisolated func poke() {
+        Task { await self.signal() }
+    }
+
+    private func signal() { wake?.yield() }
+
+    func run() async throws {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wake = continuation
+        continuation.yield()
+        var timer: Task<Void, Never>?
+        // Each wake (the timer at the next instant, or an administrator's poke) runs one tick and sets the next timer.
+        for await _ in stream.cancelOnGracefulShutdown() {
+            timer?.cancel()
+            let next = await runOnce(now: Date())
+            let delay = min(max(next.map { $0.timeIntervalSinceNow } ?? Self.longestSleep, 0.05), Self.longestSleep)
+            timer = Task {
+                guard (try? await Task.sleep(for: .seconds(delay))) != nil else { return }
+                continuation.yield()
+            }
+        }
+        timer?.cancel()
+    }
+
+    /// One tick; returns when to run next. Failures are logged and retried at the next tick, never fatal.
+    @discardableResult
+    func runOnce(now: Date) async -> Date? {
+        do {
+            let outcome = try await engine.tick(now: now) { [context] certificate in
+                _ = try await LiveCertificates.identity(of: certificate, context: context)
+            }
+            for activation in outcome.activations {
+                let identity = try await LiveCertificates.identity(of: activation.certificate, context: context)
+                live.install(identity, for: activation.certificate.hostName)
+                logger.notice("activated", metadata: [
+                    "rollover": "\(activation.rolloverID)", "certificate": "\(activation.certificate.id)",
+                    "sha256": "\(activation.certificate.sha256)", "readiness": "\(activation.readiness?.summary ?? "not measured")",
+                ])
+            }
+            for alert in outcome.alerts {
+                metrics.alert(alert)
+                logger.log(level: alert.severity == .critical ? .error : alert.severity == .warning ? .warning : .notice,
+                           "alert: \(alert.message)", metadata: ["code": "\(alert.code)"])
+                webhook.send(alert, at: now)
+            }
+            for rollover in outcome.reissued {
+                logger.notice("automatic reissue started", metadata: ["rollover": "\(rollover.id)", "certificate": "\(rollover.certificateID ?? 0)"])
+            }
+            try await refreshAddressOverlap(now: now)
+            if !outcome.activations.isEmpty || !outcome.reissued.isEmpty { try await material.reload(now: now) }
+            return outcome.next
+        } catch {
+            logger.error("lifecycle tick failed: \(error)")
+            return now.addingTimeInterval(5)
+        }
+    }
+
+    /// After an address change, the old names keep being answered with the certificate that covered them until one
+    /// sync period after the switch, so a device that has not synced since reaches the server and learns the new
+    /// address. (Clients that send no SNI, such as those connecting to an IP address, get the new default.)
+    private func refreshAddressOverlap(now: Date) async throws {
+        let rollovers = try await context.store.rollovers()
+        let syncPeriod = TimeInterval(Int(try await context.store.settingOrDefault("sync-period-seconds")) ?? 3600)
+        var wanted: [String: StoredCertificate] = [:]
+        let changes = rollovers.filter { $0.preset == RolloverPreset.addressChange.rawValue && $0.state == .completed }
+        for change in changes {
+            guard let completed = change.completedAt, now < completed.addingTimeInterval(syncPeriod), let targetID = change.certificateID,
+                let target = try await context.store.certificate(id: targetID)
+            else { continue }
+            let covered = Set(ParsedCertificate.parse(der: target.der)?.subjectAlternativeNameTexts ?? [])
+            let previous = try await context.store.certificates(in: .retired)
+                .filter { $0.hostName == target.hostName && $0.source != .authority && $0.id < target.id }.max { $0.id < $1.id }
+            guard let previous else { continue }
+            for name in ParsedCertificate.parse(der: previous.der)?.subjectAlternativeNameTexts ?? [] where !covered.contains(name) {
+                wanted[name.lowercased()] = previous
+            }
+        }
+        var identities: [String: LiveCertificates.Identity] = [:]
+        for (name, certificate) in wanted {
+            if let current = live.overlap(for: name), current.sha256 == certificate.sha256 {
+                identities[name] = current
+            } else {
+                identities[name] = try await LiveCertificates.identity(of: certificate, context: context)
+            }
+        }
+        live.replaceOverlap(identities)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+
+/// Every administrator's change to rollovers goes through here, so that each one is proven, swapped into the live
+/// certificates when it activates, reflected in the trust material at once, and wakes the scheduler.
+struct RolloverChanges: Sendable {
+    let context: ServiceContext
+    let live: LiveCertificates
+    let material: TrustMaterial
+    let scheduler: LifecycleScheduler
+
+    func start(certificateID: Int64, preset: RolloverPreset, delay: TimeInterval?, addresses: [String]?, confirm: Bool,
+               actor: AuditActor) async throws -> StartedRollover {
+        if let addresses {
+            do { _ = try addresses.map { try ConnectionAddress($0) } } catch { throw APIError.badRequest("\(error)") }
+        }
+        let started = try await refusals {
+            try await RolloverOperations(context.acting(as: actor)).start(certificateID: certificateID, preset: preset, delay: delay,
+                                                                         addresses: addresses, confirm: confirm, now: Date(), prove: prove)
+        }
+        if let activation = started.activation { try await install(activation) }
+        try await material.reload()
+        scheduler.poke()
+        return StartedRollover(rollover: RolloverSummary(started.rollover, counts: try await context.store.deliveryCounts(rolloverID: started.rollover.id)),
+                               warnings: started.warnings, activated: started.activation != nil, devicesAtRisk: started.devicesAtRisk)
+    }
+
+    func proceed(rolloverID: Int64, confirm: Bool, actor: AuditActor) async throws {
+        let activation = try await refusals {
+            try await RolloverOperations(context.acting(as: actor)).proceed(rolloverID: rolloverID, confirm: confirm, now: Date(), prove: prove)
+        }
+        try await install(activation)
+        try await material.reload()
+        scheduler.poke()
+    }
+
+    func cancel(rolloverID: Int64, actor: AuditActor) async throws {
+        try await RolloverOperations(context.acting(as: actor)).cancel(rolloverID: rolloverID, now: Date())
+        try await material.reload()
+        scheduler.poke()
+    }
+
+    /// Wakes the scheduler after a change that can move its next instant (settings, trust material).
+    func changed() { scheduler.poke() }
+
+    private var prove: RolloverOperations.Prove {
+        { [context] certificate in _ = try await LiveCertificates.identity(of: certificate, context: context) }
+    }
+
+    private func install(_ activation: Activation) async throws {
+        live.install(try await LiveCertificates.identity(of: activation.certificate, context: context), for: activation.certificate.hostName)
+    }
+
+    /// The service's refusals as API errors with their stable codes.
+    private func refusals<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let refusal as ConfirmationRequired {
+            throw APIError(.conflict, "confirmation-required",
+                           "\(refusal.devicesAtRisk) active device(s) hold neither the new certificate nor a CA it chains to and would lose the connection; repeat with confirm=true to proceed",
+                           details: ["devicesAtRisk": refusal.devicesAtRisk], devices: refusal.devices.map(DeviceSummary.init))
+        } catch let refusal as RolloverPlanning.Refusal {
+            throw APIError(.badRequest, refusal.code, refusal.message)
+        } catch let error as StoreError where error.code == .conflict {
+            throw APIError(.conflict, "not-activatable", error.description)
+        }
+    }
+}

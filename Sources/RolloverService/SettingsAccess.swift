@@ -1,0 +1,23 @@
+import Foundation
+import RolloverCore
+import RolloverStore
+
+extension Store {
+    /// A setting's stored value, or its default.
+    public func settingOrDefault(_ key: String) async throws -> String {
+        try await setting(key) ?? ServerSettings.defaults[key] ?? ""
+    }
+
+    /// Every setting with its current value.
+    public func allSettings() async throws -> [String: String] {
+        var values: [String: String] = [:]
+        for key in ServerSettings.keys { values[key] = try await settingOrDefault(key) }
+        return values
+    }
+
+    /// The lifecycle's rules as the settings say now.
+    public func lifecyclePolicy() async throws -> LifecyclePolicy {
+        let values = try await allSettings()
+        return LifecyclePolicy(setting: { values[$0] })
+    }
+}
