@@ -1,0 +1,70 @@
+import Foundation
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+import SwiftASN1
+import X509
+
+/// What the simulated server presents in a TLS handshake for a host name, read from the store as the server
+/// reads it: the active certificate for that SNI host name, else — for one sync period after an address change —
+/// the retired certificate that covered an old name, else the default active certificate.
+///
+/// This mirrors `LiveCertificates.identity(for:)` and `LifecycleScheduler.refreshAddressOverlap` in RolloverServer,
+/// which the simulator cannot import; the overlap is computed from the time given rather than refreshed on a timer.
+struct ServedCertificates {
+    struct Served {
+        var id: Int64
+        var sha256: String
+        var chain: [Certificate]
+    }
+
+    private var own: [String: Int64] = [:]
+    private var defaultID: Int64?
+    /// Old names still answered with the certificate that covered them, until (simulation seconds).
+    private var overlaps: [(name: String, id: Int64, until: Int64)] = []
+    private(set) var certificates: [Int64: Served] = [:]
+    /// Ends of address-change overlaps, for the lifecycle's schedule.
+    var overlapEnds: [Int64] { overlaps.map(\.until) }
+
+    func certificate(for host: String, at time: Int64) -> Served? {
+        if let id = own[host] { return certificates[id] }
+        if let overlap = overlaps.first(where: { $0.name == host && time < $0.until }) { return certificates[overlap.id] }
+        return defaultID.flatMap { certificates[$0] }
+    }
+
+    mutating func reload(_ store: any Store, start: Date, syncPeriod: TimeInterval) async throws {
+        let active = try await store.certificates(in: .active).filter { $0.source != .authority }
+        own = [:]
+        defaultID = nil
+        for certificate in active {
+            try remember(certificate)
+            if let host = certificate.hostName?.lowercased() { own[host] = certificate.id } else { defaultID = certificate.id }
+        }
+        overlaps = []
+        let changes = try await store.rollovers().filter { $0.preset == RolloverPreset.addressChange.rawValue && $0.state == .completed }
+        guard !changes.isEmpty else { return }
+        let retired = try await store.certificates(in: .retired)
+        for change in changes {
+            guard let completed = change.completedAt, let targetID = change.certificateID, let target = try await store.certificate(id: targetID)
+            else { continue }
+            let until = Int64(completed.addingTimeInterval(syncPeriod).timeIntervalSince(start).rounded(.up))
+            let covered = Set((ParsedCertificate.parse(der: target.der)?.subjectAlternativeNameTexts ?? []).map { $0.lowercased() })
+            guard let previous = retired.filter({ $0.hostName == target.hostName && $0.source != .authority && $0.id < target.id })
+                .max(by: { $0.id < $1.id })
+            else { continue }
+            try remember(previous)
+            for name in ParsedCertificate.parse(der: previous.der)?.subjectAlternativeNameTexts ?? [] where !covered.contains(name.lowercased()) {
+                overlaps.append((name.lowercased(), previous.id, until))
+            }
+        }
+    }
+
+    /// The chain as the server sends it: the leaf, then its stored chain.
+    private mutating func remember(_ certificate: StoredCertificate) throws {
+        guard certificates[certificate.id] == nil else { return }
+        let chain = try [Certificate(derEncoded: certificate.der)]
+            + TrustMaterial.chain(of: certificate).map { try Certificate(derEncoded: $0) }
+        certificates[certificate.id] = Served(id: certificate.id, sha256: certificate.sha256, chain: chain)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import RolloverCore
+import RolloverStore
+
+/// Collects the sync reports of the run and writes them with `Store.recordSyncs` in big batches, as the server's
+/// writer does, flushed before anything reads what they change (a readiness check, a proceed-now refusal, the end).
+///
+/// A report that changes nothing but the last-seen time (a "heartbeat": no delivery update, trust store unchanged)
+/// only matters through the device's latest one, so only the latest per device is kept; a report that changes
+/// something is kept in order. Written in that order — changes, then the latest heartbeats, each later than any
+/// change of its device — the store ends exactly as if every report had been written one by one.
+struct SyncRecorder {
+    private var changes: [SyncReport] = []
+    /// The latest heartbeat per slot (-1: none pending).
+    private var heartbeat: [Int64]
+    private var heartbeatSlots: [Int32] = []
+    private(set) var reportsRecorded = 0
+    private(set) var rowsWritten = 0
+    let agentVersion: String
+    /// Changes kept before a flush is asked for, to bound memory.
+    static let batch = 50_000
+
+    init(count: Int, agentVersion: String) {
+        heartbeat = Array(repeating: -1, count: count)
+        self.agentVersion = agentVersion
+    }
+
+    var wantsFlush: Bool { changes.count >= Self.batch }
+    var isEmpty: Bool { changes.isEmpty && heartbeatSlots.isEmpty }
+
+    mutating func record(_ report: SyncReport, slot: Int, at seconds: Int64) {
+        reportsRecorded += 1
+        if report.held == nil, report.deliveries.isEmpty {
+            if heartbeat[slot] < 0 { heartbeatSlots.append(Int32(slot)) }
+            heartbeat[slot] = seconds
+        } else {
+            // A pending heartbeat of this device is older than this report, which sets the last-seen time itself.
+            heartbeat[slot] = -1
+            changes.append(report)
+        }
+    }
+
+    /// Writes everything pending in one `recordSyncs` call; `deviceID` and `platform` fill in the heartbeats.
+    mutating func flush(to store: any Store, start: Date, deviceID: (Int) -> Int64, platform: (Int) -> DevicePlatform) async throws {
+        guard !isEmpty else { return }
+        var reports = changes
+        reports.reserveCapacity(changes.count + heartbeatSlots.count)
+        for slot32 in heartbeatSlots {
+            let slot = Int(slot32)
+            let seconds = heartbeat[slot]
+            guard seconds >= 0 else { continue }
+            reports.append(SyncReport(deviceID: deviceID(slot), seenAt: start.addingTimeInterval(TimeInterval(seconds)), agentVersion: agentVersion,
+                                      platform: platform(slot), held: nil, deliveries: []))
+            heartbeat[slot] = -1
+        }
+        changes.removeAll(keepingCapacity: true)
+        heartbeatSlots.removeAll(keepingCapacity: true)
+        rowsWritten += reports.count
+        try await store.recordSyncs(reports)
+    }
+}

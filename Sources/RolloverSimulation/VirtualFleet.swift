@@ -1,0 +1,141 @@
+import Foundation
+import RolloverAgent
+import RolloverCore
+
+/// How a virtual device behaves for the whole run.
+public enum DeviceBehaviour: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Online, syncs every period, installs what it is sent.
+    case normal
+    /// Enrolled at the start, never syncs again.
+    case offline
+    /// Goes dark once for `--dark-days` at a random time, then comes back.
+    case dark
+    /// Every install fails ("simulated install failure"), as an agent whose trust store cannot be written.
+    case failing
+    /// Enrolls at a random time during the run.
+    case lateEnroll = "late-enroll"
+}
+
+/// The virtual devices, as parallel arrays indexed by slot (0..<count): a 100,000-device fleet is a few megabytes
+/// and no allocation per device. There are no tokens: nothing goes over HTTP, so the simulation calls what the
+/// device API calls with the device's id directly.
+///
+/// Times are whole seconds since the simulation's start (`Int64`, -1 for "never"), because the store keeps whole
+/// seconds: the in-memory mirror of what the store holds is then exact.
+struct VirtualFleet {
+    static let never: Int64 = -1
+
+    let count: Int
+    var behaviour: [DeviceBehaviour]
+    var platform: [DevicePlatform]
+    /// The store's device id; 0 until enrolled.
+    var deviceID: [Int64]
+    /// Interned `TrustStore` (see `Interned`); -1 until enrolled.
+    var trust: [Int32]
+    /// Interned install results not reported yet (the agent's `unreported`).
+    var unreported: [Int32]
+    /// Interned fingerprints the store records the device holding (`device_trust`), as of its last sync.
+    var reportedHeld: [Int32]
+    var enrollAt: [Int64]
+    var darkStart: [Int64]
+    var darkEnd: [Int64]
+    var lastSuccess: [Int64]
+    /// The first successful sync at or after the scenario's start.
+    var firstSuccessInWindow: [Int64]
+    /// Refused after an activation while it was expected to stay connected (see `expected`): cut off.
+    var cutOffAt: [Int64]
+    var cutOffReason: [Int32]
+    /// Refused after an activation without being expected to stay connected (a straggler coming back).
+    var refusedOnReturnAt: [Int64]
+    var refusedBeforeActivationAt: [Int64]
+    var enrollmentRefusedAt: [Int64]
+    var enrollmentRefusedReason: [Int32]
+    /// At the latest activation: active (synced within the activity window) or synced since the scenario started.
+    var expected: [Bool]
+
+    init(count: Int) {
+        self.count = count
+        behaviour = Array(repeating: .normal, count: count)
+        platform = Array(repeating: .linux, count: count)
+        deviceID = Array(repeating: 0, count: count)
+        trust = Array(repeating: -1, count: count)
+        unreported = Array(repeating: 0, count: count)
+        reportedHeld = Array(repeating: 0, count: count)
+        enrollAt = Array(repeating: 0, count: count)
+        darkStart = Array(repeating: Self.never, count: count)
+        darkEnd = Array(repeating: Self.never, count: count)
+        lastSuccess = Array(repeating: Self.never, count: count)
+        firstSuccessInWindow = Array(repeating: Self.never, count: count)
+        cutOffAt = Array(repeating: Self.never, count: count)
+        cutOffReason = Array(repeating: -1, count: count)
+        refusedOnReturnAt = Array(repeating: Self.never, count: count)
+        refusedBeforeActivationAt = Array(repeating: Self.never, count: count)
+        enrollmentRefusedAt = Array(repeating: Self.never, count: count)
+        enrollmentRefusedReason = Array(repeating: -1, count: count)
+        expected = Array(repeating: false, count: count)
+    }
+
+    func name(_ slot: Int) -> String { "sim-\(slot + 1)" }
+
+    func isDark(_ slot: Int, at time: Int64) -> Bool { time >= darkStart[slot] && time < darkEnd[slot] }
+
+    /// Draws every device's behaviour, platform and times from the seed, in slot order.
+    static func draw(_ options: SimulationOptions, random: inout SimulationRandom) -> VirtualFleet {
+        var fleet = VirtualFleet(count: options.devices)
+        let duration = options.duration
+        let thresholds: [(Double, DeviceBehaviour)] = [
+            (options.offlineFraction, .offline), (options.darkFraction, .dark), (options.failingFraction, .failing),
+            (options.lateEnrollFraction, .lateEnroll),
+        ]
+        for slot in 0..<options.devices {
+            var draw = random.unit()
+            var behaviour = DeviceBehaviour.normal
+            for (fraction, kind) in thresholds {
+                if draw < fraction { behaviour = kind; break }
+                draw -= fraction
+            }
+            fleet.behaviour[slot] = behaviour
+            fleet.platform[slot] = DevicePlatform.allCases[Int(random.next() % UInt64(DevicePlatform.allCases.count))]
+            // Drawn for every device, used or not, so one behaviour's knobs do not shift another's draws.
+            let enroll = 1 + random.seconds(below: duration - 1)
+            let darkStart = random.seconds(below: duration)
+            if behaviour == .lateEnroll { fleet.enrollAt[slot] = enroll }
+            if behaviour == .dark {
+                fleet.darkStart[slot] = darkStart
+                fleet.darkEnd[slot] = darkStart + Int64((options.darkDays * 86_400).rounded())
+            }
+        }
+        return fleet
+    }
+}
+
+/// Values the fleet shares, each stored once and named by a small number: thousands of devices hold one of a
+/// handful of trust stores, so a device carries the number and the simulation compares numbers.
+struct Interned<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var ids: [Value: Int32] = [:]
+
+    init(_ first: Value) { _ = id(first) }
+
+    mutating func id(_ value: Value) -> Int32 {
+        if let id = ids[value] { return id }
+        let id = Int32(values.count)
+        values.append(value)
+        ids[value] = id
+        return id
+    }
+
+    subscript(_ id: Int32) -> Value { values[Int(id)] }
+}
+
+/// What the simulation needs to know about one distinct trust store, worked out once.
+struct TrustStoreFacts {
+    var store: TrustStore
+    /// Interned `store.held`.
+    var held: Int32
+    /// The host the device connects to before and after its reserve's activation time.
+    var host: Int32
+    var reserveHost: Int32
+    /// The reserve's activation time in simulation seconds (Int64.max: no reserve).
+    var reserveActivatesAt: Int64
+}
