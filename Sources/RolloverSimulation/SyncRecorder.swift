@@ -12,7 +12,7 @@ import RolloverStore
 struct SyncRecorder {
     private var changes: [SyncReport] = []
     /// The latest heartbeat per slot (-1: none pending).
-    private var heartbeat: [Int64]
+    private var pendingSeen: [Int64]
     private var heartbeatSlots: [Int32] = []
     private(set) var reportsRecorded = 0
     private(set) var rowsWritten = 0
@@ -21,41 +21,45 @@ struct SyncRecorder {
     static let batch = 50_000
 
     init(count: Int, agentVersion: String) {
-        heartbeat = Array(repeating: -1, count: count)
+        pendingSeen = Array(repeating: -1, count: count)
         self.agentVersion = agentVersion
     }
 
     var wantsFlush: Bool { changes.count >= Self.batch }
     var isEmpty: Bool { changes.isEmpty && heartbeatSlots.isEmpty }
 
-    mutating func record(_ report: SyncReport, slot: Int, at seconds: Int64) {
+    /// A sync that changed nothing but the last-seen time.
+    mutating func heartbeat(slot: Int, at seconds: Int64) {
         reportsRecorded += 1
-        if report.held == nil, report.deliveries.isEmpty {
-            if heartbeat[slot] < 0 { heartbeatSlots.append(Int32(slot)) }
-            heartbeat[slot] = seconds
-        } else {
-            // A pending heartbeat of this device is older than this report, which sets the last-seen time itself.
-            heartbeat[slot] = -1
-            changes.append(report)
-        }
+        if pendingSeen[slot] < 0 { heartbeatSlots.append(Int32(slot)) }
+        pendingSeen[slot] = seconds
     }
 
-    /// Writes everything pending in one `recordSyncs` call; `deviceID` and `platform` fill in the heartbeats.
-    mutating func flush(to store: any Store, start: Date, deviceID: (Int) -> Int64, platform: (Int) -> DevicePlatform) async throws {
-        guard !isEmpty else { return }
+    /// A sync that changed the trust store the device reports or a delivery.
+    mutating func change(_ report: SyncReport, slot: Int) {
+        reportsRecorded += 1
+        // A pending heartbeat of this device is older than this report, which sets the last-seen time itself.
+        pendingSeen[slot] = -1
+        changes.append(report)
+    }
+
+    /// Everything pending, in the order to write it in one `recordSyncs` call; `deviceID` and `platform` fill in
+    /// the heartbeats.
+    mutating func drain(start: Date, deviceID: (Int) -> Int64, platform: (Int) -> DevicePlatform) -> [SyncReport] {
+        guard !isEmpty else { return [] }
         var reports = changes
         reports.reserveCapacity(changes.count + heartbeatSlots.count)
         for slot32 in heartbeatSlots {
             let slot = Int(slot32)
-            let seconds = heartbeat[slot]
+            let seconds = pendingSeen[slot]
             guard seconds >= 0 else { continue }
             reports.append(SyncReport(deviceID: deviceID(slot), seenAt: start.addingTimeInterval(TimeInterval(seconds)), agentVersion: agentVersion,
                                       platform: platform(slot), held: nil, deliveries: []))
-            heartbeat[slot] = -1
+            pendingSeen[slot] = -1
         }
         changes.removeAll(keepingCapacity: true)
         heartbeatSlots.removeAll(keepingCapacity: true)
         rowsWritten += reports.count
-        try await store.recordSyncs(reports)
+        return reports
     }
 }

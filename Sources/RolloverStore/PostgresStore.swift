@@ -688,7 +688,10 @@ public final class PostgresStore: Store {
         if let platform = filter.platform { conditions.append("v.platform = \(bind(platform.rawValue))") }
         if let before = filter.seenBefore { conditions.append("(v.last_seen_at IS NULL OR v.last_seen_at < \(bind(Self.seconds(before))))") }
         if let after = filter.seenAfter { conditions.append("v.last_seen_at >= \(bind(Self.seconds(after)))") }
-        conditions.append("d.device_id > \(bind(afterDeviceID ?? 0))")
+        // The keyset bound on both sides of the join: PostgreSQL merge-joins the two primary keys, and without the
+        // bound on `v` it reads every device before `afterDeviceID` first.
+        let after = bind(afterDeviceID ?? 0)
+        conditions.append("d.device_id > \(after) AND v.id > \(after)")
         let query = PostgresQuery(unsafeSQL: """
             SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason, d.attempts, d.updated_at
             FROM deliveries d JOIN devices v ON v.id = d.device_id

@@ -589,8 +589,9 @@ public final class SQLiteStore: Store {
                 arguments.append(Self.seconds(before))
             }
             if let after = filter.seenAfter { conditions.append("v.last_seen_at >= ?"); arguments.append(Self.seconds(after)) }
-            conditions.append("d.device_id > ?")
-            arguments += [afterDeviceID ?? 0, limit]
+            // The keyset bound on both sides of the join, so neither scan starts from the first device.
+            conditions.append("d.device_id > ? AND v.id > ?")
+            arguments += [afterDeviceID ?? 0, afterDeviceID ?? 0, limit]
             return try Row.fetchAll(db, sql: """
                 SELECT d.device_id, v.name, v.platform, v.last_seen_at, d.state, d.reason, d.attempts, d.updated_at
                 FROM deliveries d JOIN devices v ON v.id = d.device_id

@@ -11,12 +11,16 @@ struct DeviceEndToEndTests {
         let server: ServerProcess
         let enrollmentFile: String
 
-        var remote: [String] { ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"] }
+        /// The CA file the admin CLI trusts: the server's own CA, plus any root a test adds before switching to a
+        /// certificate from another CA (as an administrator would).
+        var clientCAFile: String { folder.path("clients-ca.pem") }
+        var remote: [String] { ["--server", server.url, "--cacert", clientCAFile, "--token-file", server.data + "/admin-token"] }
 
         init(syncPeriod: Int = 1) throws {
             folder = try ScratchFolder()
             server = try ServerProcess(folder: folder)
             enrollmentFile = folder.path("enroll.json")
+            try FileManager.default.copyItem(atPath: server.caFile, toPath: folder.path("clients-ca.pem"))
             let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
             let created = try RolloverCLI.run(["enroll-secrets", "create", "--name", "lab", "--expires", "1d", "--output", enrollmentFile] + remote)
             guard created.status == 0 else { throw ServerProcess.ServerFailure(message: created.output + created.errors) }
@@ -27,7 +31,10 @@ struct DeviceEndToEndTests {
 
         func json(_ arguments: [String]) throws -> Any {
             let outcome = try admin(arguments + ["--json"])
-            return try JSONSerialization.jsonObject(with: Data(outcome.output.utf8))
+            guard outcome.status == 0, let value = try? JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) else {
+                throw ServerProcess.ServerFailure(message: "rollover \(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.output)\(outcome.errors)")
+            }
+            return value
         }
 
         /// A self-signed CA certificate made with openssl, as an administrator would bring one.

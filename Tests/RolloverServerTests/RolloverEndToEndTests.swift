@@ -30,6 +30,8 @@ struct RolloverEndToEndTests {
 
         // An enterprise certificate the agents do not trust yet, imported and rolled out with the default preset.
         let pfx = try LiveServerTests().makeIdentities(lab.folder, count: 1)[0]
+        let bundle = try String(contentsOfFile: lab.clientCAFile, encoding: .utf8) + "\n" + String(contentsOfFile: lab.folder.path("test-ca.pem"), encoding: .utf8)
+        try bundle.write(toFile: lab.clientCAFile, atomically: true, encoding: .utf8)
         let imported = try RolloverCLI.run(["import", pfx, "--password-env", "PFX_PASSWORD", "--address", "localhost", "--json"] + lab.remote,
                                            environment: ["PFX_PASSWORD": "swap-pass"])
         let certificate = try #require((try JSONSerialization.jsonObject(with: Data(imported.output.utf8)) as? [String: Any])

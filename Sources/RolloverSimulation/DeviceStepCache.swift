@@ -1,0 +1,66 @@
+import Foundation
+import RolloverAgent
+import RolloverStore
+
+/// Everything one device connection and sync depends on, as small numbers (see `Interned`). Two devices with equal
+/// keys at instants in the same "epoch" (no certificate validity boundary between them) and under the same trust
+/// material snapshot get the same verdict, the same answer and the same new trust store from the real code:
+/// `ServerTrustEvaluation.evaluate`, `DeviceSync.answer` and `TrustUpdate.apply` are pure functions of exactly
+/// these inputs (the device id, platform and time only stamp the report, which is filled in per device).
+///
+/// So the simulator runs the real code once per distinct key and reuses the outcome for every device in the same
+/// situation: of 100,000 devices most are in one of a handful. The cache is emptied whenever the snapshot changes
+/// or a validity boundary passes; `SimulationOptions.memoize = false` runs the real code for every sync and must
+/// give the same report (a test checks it).
+struct StepKey: Hashable {
+    var trust: Int32
+    var unreported: Int32
+    var reportedHeld: Int32
+    var host: Int32
+    var served: Int64
+    /// Per open rollover (in id order), 4 bits: the delivery state, 5 for "failed and its rest is over", 15 for none.
+    var deliveries: UInt64
+    /// 1: the device's reserve is past its activation time; 2: the device's installs fail.
+    var flags: UInt8
+}
+
+enum StepOutcome {
+    case refused(reason: Int32)
+    case synced(SyncedStep)
+}
+
+struct SyncedStep {
+    /// The trust store after the answer was applied (interned).
+    var trust: Int32
+    /// The install results the agent will report next (interned).
+    var unreported: Int32
+    /// What the store records the device holding after this sync (interned).
+    var reportedHeld: Int32
+    /// The report's parts that do not depend on the device's identity or the time.
+    var held: [String]?
+    var deliveries: [SyncReport.DeliveryUpdate]
+}
+
+/// The key of one trust evaluation: the served certificate, the host name, the trust store, and whether the store's
+/// reserve counts yet. Evaluating costs an X.509 path validation; the fleet shares a handful of trust stores.
+struct EvaluationKey: Hashable {
+    var served: Int64
+    var host: Int32
+    var trust: Int32
+    var reserveActive: Bool
+}
+
+struct DeviceStepCache {
+    var steps: [StepKey: StepOutcome] = [:]
+    var verdicts: [EvaluationKey: ServerTrustEvaluation.Verdict] = [:]
+    var hits = 0
+    var misses = 0
+    var evaluations = 0
+    var clears = 0
+
+    mutating func clear() {
+        if !steps.isEmpty || !verdicts.isEmpty { clears += 1 }
+        steps.removeAll(keepingCapacity: true)
+        verdicts.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import RolloverCore
+
+/// What a simulation found. Times are days since the simulation's start (the fleet enrolled at day 0; the scenario
+/// starts at `scenarioStartDay`), so two runs with the same options and seed give equal reports whatever the wall
+/// clock said; only `startedAt` and `performance` differ (see `withoutRunSpecifics`).
+public struct SimulationReport: Sendable, Codable, Hashable {
+    public var scenario: String
+    public var seed: UInt64
+    public var devices: Int
+    public var days: Double
+    public var syncPeriodSeconds: Int
+    public var warmUpDays: Double
+    public var scenarioStartDay: Double
+    /// Settings set before the run (the sync period included).
+    public var settings: [String: String]
+    /// The virtual start: the real time the run began, rounded down to a second.
+    public var startedAt: Date?
+    public var fleet: [String: Int]
+
+    public var rollover: RolloverOutcome?
+    /// Proceed now: how many active devices the refusal without confirmation named at risk.
+    public var proceedNowDevicesAtRisk: Int?
+    public var activations: [ActivationRecord]
+    /// Alerts raised during the run, by code.
+    public var alerts: [String: Int]
+    /// The first 20 alerts, in order.
+    public var alertExamples: [AlertExample]
+    /// The scenario rollover's deliveries at the end, by state (from the store).
+    public var deliveryCounts: [String: Int]
+
+    /// Devices that could not connect at some time after an activation although they were expected to stay
+    /// connected: active (synced within the activity window) when it activated, or synced at least once since the
+    /// scenario started. The number the product exists to keep at zero.
+    public var cutOff: DeviceGroup
+    /// Enrolled devices, not cut off, that never synced from the scenario's start to the end.
+    public var stragglers: Stragglers
+    /// Devices enrolling during the run that could not verify the server with their enrollment file's anchors.
+    public var enrollmentRefused: DeviceGroup
+    /// Connections refused before any activation: always a fault of the simulation or the product.
+    public var refusedBeforeActivation: Int
+    public var syncs: Int
+    public var refusedConnections: Int
+    /// Differences between the simulator's mirror and the store (empty when they agree).
+    public var consistency: [String]
+    /// Every device at the end (JSON output only).
+    public var devicesAtEnd: [DeviceAtEnd]
+    public var performance: Performance?
+
+    public struct RolloverOutcome: Sendable, Codable, Hashable {
+        public var id: Int64
+        public var preset: String
+        public var certificateID: Int64?
+        public var createdDay: Double
+        /// `activated`, `held`, `not activated` or `cancelled`.
+        public var outcome: String
+        public var detail: String
+        public var activatedDay: Double?
+        public var extensions: Int
+        public var heldDay: Double?
+        public var readinessAtActivation: Readiness?
+        public var readinessAtEnd: Readiness?
+        public var warnings: [String]
+    }
+
+    public struct ActivationRecord: Sendable, Codable, Hashable {
+        public var day: Double
+        public var rolloverID: Int64
+        public var certificateID: Int64
+        public var readiness: Readiness?
+        /// Devices expected to stay connected at that moment (see `cutOff`).
+        public var expectedDevices: Int
+    }
+
+    public struct AlertExample: Sendable, Codable, Hashable {
+        public var day: Double
+        public var code: String
+        public var severity: String
+        public var message: String
+    }
+
+    public struct DeviceExample: Sendable, Codable, Hashable {
+        public var id: Int64?
+        public var name: String
+        public var behaviour: String
+        public var day: Double
+        public var reason: String
+    }
+
+    public struct DeviceGroup: Sendable, Codable, Hashable {
+        public var count: Int
+        /// Up to 20, earliest first.
+        public var examples: [DeviceExample]
+    }
+
+    public struct Stragglers: Sendable, Codable, Hashable {
+        public var count: Int
+        public var ids: [Int64]
+        public var byBehaviour: [String: Int]
+        /// Came back after an activation and were refused (they had not synced since the scenario started).
+        public var refusedOnReturn: Int
+        /// Would be refused if they connected at the end, with what they hold.
+        public var refusedIfReturningAtEnd: Int
+    }
+
+    public struct DeviceAtEnd: Sendable, Codable, Hashable {
+        public var id: Int64?
+        public var name: String
+        public var behaviour: String
+        public var lastSyncDay: Double?
+        /// The scenario rollover's delivery state (nil: no delivery, e.g. not enrolled).
+        public var deliveryState: String?
+        public var cutOffDay: Double?
+        public var refusedOnReturnDay: Double?
+        public var straggler: Bool
+    }
+
+    public struct Performance: Sendable, Codable, Hashable {
+        public var wallSeconds: Double
+        public var syncsPerSecond: Double
+        public var storeReportsWritten: Int
+        public var stepCacheHits: Int
+        public var stepCacheMisses: Int
+        public var trustEvaluations: Int
+    }
+
+    /// The report without what differs between two runs of the same options and seed.
+    public func withoutRunSpecifics() -> SimulationReport {
+        var copy = self
+        copy.startedAt = nil
+        copy.performance = nil
+        return copy
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import RolloverCore
+import RolloverPKI
+import RolloverService
+import RolloverStore
+import SwiftASN1
+import X509
+
+/// The server as the simulation starts it: what `rollover serve` makes on first start (the CA, its root as standing
+/// trust material, an active server certificate for the connection address), the settings, and for the
+/// distribute-first and proceed-now scenarios the staged certificate from a new enterprise root that devices do
+/// not trust yet, stored as an import stores it (chain up to the root, key sealed).
+///
+/// FirstStart lives in RolloverServer, which the simulator cannot import, so the few steps it needs are repeated
+/// here with the same store calls.
+struct SimulationSetup {
+    static let address = "mdm.example.test"
+    static let newAddress = "mdm-new.example.test"
+    static let agentVersion = "simulator"
+
+    let context: ServiceContext
+    let start: Date
+    /// The distribute-first and proceed-now target.
+    var enterpriseCertificateID: Int64?
+    /// Settings written, as given (the sync period included).
+    var settings: [String: String]
+
+    static func prepare(_ options: SimulationOptions, context: ServiceContext, start: Date) async throws -> SimulationSetup {
+        let store = context.store
+        guard try await store.deviceCount() == 0, try await store.certificates(in: nil).isEmpty else {
+            throw SimulationError("the simulation needs an empty store: give an empty --data folder (or none for a temporary one)")
+        }
+        var settings = options.settings
+        settings["sync-period-seconds"] = String(Int(options.syncPeriod))
+        if options.scenario == .autoReissue, settings["reissue-lead"] == nil {
+            // The reissue must fall inside the run: a week before the short-lived certificate expires.
+            settings["reissue-lead"] = "7d"
+        }
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+            try await store.setSetting(key, to: value, actor: context.actor)
+        }
+
+        let authority = try await AuthorityService(context).authority()
+        var serializer = DER.Serializer()
+        try serializer.serialize(authority.certificate)
+        let caDER = serializer.serializedBytes
+        _ = try await store.insertTrustArtifact(
+            TrustArtifactRecord(sha256: ParsedCertificate.sha256Fingerprint(of: caDER), der: caDER, subject: authority.certificate.subject.description,
+                                notAfter: authority.certificate.notValidAfter, role: .anchor, addedAt: start),
+            tracked: false, actor: context.actor)
+
+        // The live certificate, issued at the virtual start so its expiry is a fixed offset from it (repeatable runs).
+        let maximum = Int(try await store.settingOrDefault("maximum-validity-days")) ?? CertificateAuthority.defaultServerValidityDays
+        let validity = options.scenario == .autoReissue ? min(maximum, max(2, Int((options.days * 2 / 3).rounded()))) : maximum
+        let liveKey = try KeyType.ecP256.generate()
+        let live = try await storeStaged(
+            try authority.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: liveKey.publicKey, now: start,
+                                                 validityDays: validity, maximumValidityDays: maximum),
+            key: liveKey, chain: [authority.certificate], source: .issued, context: context)
+        try await store.activateCertificate(id: live, actor: context.actor)
+
+        var setup = SimulationSetup(context: context, start: start, enterpriseCertificateID: nil, settings: settings)
+        if options.scenario == .distributeFirst || options.scenario == .proceedNow {
+            let enterprise = try CertificateAuthority.createRoot(commonName: "Example Enterprise Root CA", now: start)
+            let key = try KeyType.ecP256.generate()
+            setup.enterpriseCertificateID = try await storeStaged(
+                try enterprise.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: key.publicKey, now: start),
+                key: key, chain: [enterprise.certificate], source: .imported, context: context)
+        }
+        return setup
+    }
+
+    /// Stores a certificate staged with its chain and its key sealed, as an import (or the CA) does.
+    private static func storeStaged(_ certificate: Certificate, key: Certificate.PrivateKey, chain: [Certificate], source: CertificateSource,
+                                    context: ServiceContext) async throws -> Int64 {
+        let keyID = try await KeyRepository(context).save(key, purpose: "server")
+        return try await context.store.insertCertificate(
+            try StoredCertificate(certificate, chain: chain, state: .staged, source: source, privateKeyID: keyID), actor: context.actor)
+    }
+}
+
+/// Why a simulation cannot run.
+public struct SimulationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
