@@ -165,8 +165,8 @@ struct DevicesCommand: AsyncParsableCommand {
 /// `rollover trust`: the trust material every device must hold.
 struct TrustCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trust", abstract: "List, add and withdraw the anchors and pins devices must hold; list rollovers.",
-        subcommands: [List.self, Add.self, Withdraw.self, Rollovers.self], defaultSubcommand: List.self)
+        commandName: "trust", abstract: "List, add and withdraw the anchors and pins devices must hold (`rollover rollout` follows their delivery).",
+        subcommands: [List.self, Add.self, Withdraw.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         @Flag(help: "Include withdrawn certificates.") var withdrawn = false
@@ -205,17 +205,6 @@ struct TrustCommand: AsyncParsableCommand {
         func run() async throws {
             _ = try await remote.withClient { try await $0.send(.DELETE, "/api/v1/admin/trust/\(sha256)") }
             print("Withdrawn; devices remove it at their next sync.")
-        }
-    }
-
-    struct Rollovers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List rollovers with their delivery counts.")
-        @OptionGroup var remote: RemoteOptions
-        @Flag(help: "Print JSON.") var json = false
-        func run() async throws {
-            let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/rollovers") }
-            if json { return RemoteOutput.json(data) }
-            RolloutTable.print(RemoteOutput.array(data))
         }
     }
 }

@@ -138,7 +138,7 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 }
 
-/// Human renderings of rollovers shared by `rollout` and `trust rollovers`.
+/// Human renderings of rollovers for `rollover rollout`.
 enum RolloutTable {
     static let states = ["pending", "delivered", "installed", "failed", "retrying"]
 

@@ -45,13 +45,26 @@ struct DeviceEndToEndTests {
             return folder.path("\(name).pem")
         }
 
+        /// Long-running `rollover agent` processes that enroll with the lab's secret; the caller terminates them.
+        func startAgents(_ names: [String]) throws -> [Process] {
+            try names.map { name in
+                let process = Process()
+                process.executableURL = RolloverCLI.binary
+                process.arguments = ["agent", "--server", server.url, "--state", folder.path(name), "--name", name, "--enroll-secret-file", enrollmentFile]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+        }
+
         func agent(_ state: String, _ extra: [String] = []) throws -> RolloverCLI.Outcome {
             try RolloverCLI.run(["agent", "--server", server.url, "--state", folder.path(state), "--name", state, "--once"] + extra)
         }
 
         /// Delivery counts of one rollover, by state name.
         func counts(_ rollover: Int) throws -> [String: Int] {
-            let rollovers = try json(["trust", "rollovers"]) as? [[String: Any]] ?? []
+            let rollovers = try json(["rollout", "list"]) as? [[String: Any]] ?? []
             return rollovers.first { $0["id"] as? Int == rollover }?["deliveries"] as? [String: Int] ?? [:]
         }
     }
@@ -62,16 +75,7 @@ struct DeviceEndToEndTests {
         let lab = try Lab()
         defer { lab.server.stop() }
         // Two long-running agents, syncing on the server's one-second period.
-        let agents = try ["device-a", "device-b"].map { name in
-            let process = Process()
-            process.executableURL = RolloverCLI.binary
-            process.arguments = ["agent", "--server", lab.server.url, "--state", lab.folder.path(name), "--name", name,
-                                 "--enroll-secret-file", lab.enrollmentFile]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        let agents = try lab.startAgents(["device-a", "device-b"])
         defer { for agent in agents where agent.isRunning { agent.terminate(); agent.waitUntilExit() } }
         #expect(try wait { ((try lab.json(["devices"]) as? [String: Any])?["devices"] as? [Any])?.count == 2 })
 

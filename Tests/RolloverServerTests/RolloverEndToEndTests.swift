@@ -15,16 +15,7 @@ struct RolloverEndToEndTests {
             let set = try lab.admin(["settings", key, value])
             #expect(set.status == 0, "\(key): \(set.output)\(set.errors)")
         }
-        let agents = try ["device-a", "device-b", "device-c"].map { name in
-            let process = Process()
-            process.executableURL = RolloverCLI.binary
-            process.arguments = ["agent", "--server", lab.server.url, "--state", lab.folder.path(name), "--name", name,
-                                 "--enroll-secret-file", lab.enrollmentFile]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        let agents = try lab.startAgents(["device-a", "device-b", "device-c"])
         defer { for agent in agents where agent.isRunning { agent.terminate(); agent.waitUntilExit() } }
         #expect(try lab.wait { ((try lab.json(["devices"]) as? [String: Any])?["devices"] as? [Any])?.count == 3 })
 
