@@ -86,6 +86,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "RolloverSimulation",
+            dependencies: [
+                "RolloverCore", "RolloverService", "RolloverStore", "RolloverAgent", "RolloverPKI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(
             name: "RolloverAPIClient",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,6 +110,7 @@ let package = Package(
                 "RolloverServer",
                 "RolloverAPIClient",
                 "RolloverAgent",
+                "RolloverSimulation",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -142,6 +151,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "RolloverSimulationTests",
+            dependencies: ["RolloverSimulation", "RolloverCore", "RolloverStore"]
         ),
         .testTarget(
             name: "RolloverStoreTests",

@@ -22,6 +22,14 @@ struct StepKey: Hashable {
     var deliveries: UInt64
     /// 1: the device's reserve is past its activation time; 2: the device's installs fail.
     var flags: UInt8
+
+    /// Four words instead of seven fields: hashing is a good part of a cached sync.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(UInt32(bitPattern: trust)) | UInt64(UInt32(bitPattern: unreported)) << 32)
+        hasher.combine(UInt64(UInt32(bitPattern: reportedHeld)) | UInt64(UInt32(bitPattern: host)) << 32)
+        hasher.combine(UInt64(bitPattern: served) ^ UInt64(flags) << 56)
+        hasher.combine(deliveries)
+    }
 }
 
 enum StepOutcome {

@@ -27,10 +27,24 @@ struct ServedCertificates {
     /// Ends of address-change overlaps, for the lifecycle's schedule.
     var overlapEnds: [Int64] { overlaps.map(\.until) }
 
-    func certificate(for host: String, at time: Int64) -> Served? {
-        if let id = own[host] { return certificates[id] }
-        if let overlap = overlaps.first(where: { $0.name == host && time < $0.until }) { return certificates[overlap.id] }
-        return defaultID.flatMap { certificates[$0] }
+    /// What is served for `host`, precomputed: a sync asks by host number, not by name.
+    struct Route {
+        var own: Int64?
+        var overlap: Int64?
+        var overlapUntil: Int64 = .min
+        var fallback: Int64?
+
+        /// The certificate id served at `time` (0: none).
+        func certificate(at time: Int64) -> Int64 { own ?? (time < overlapUntil ? overlap : nil) ?? fallback ?? 0 }
+    }
+
+    func route(for host: String) -> Route {
+        var route = Route(own: own[host], fallback: defaultID)
+        if let overlap = overlaps.first(where: { $0.name == host }) {
+            route.overlap = overlap.id
+            route.overlapUntil = overlap.until
+        }
+        return route
     }
 
     mutating func reload(_ store: any Store, start: Date, syncPeriod: TimeInterval) async throws {

@@ -26,7 +26,7 @@ public enum Simulation {
         let context = try await ServiceContext.open(dataFolder: folder, databaseURL: options.databaseURL, environment: environment,
                                                     actor: AuditActor("simulator"))
         do {
-            let run = try await SimulationRun(options, context: context)
+            var run = try await SimulationRun(options, context: context)
             let report = try await run.execute()
             try await context.store.close()
             return report
@@ -37,8 +37,9 @@ public enum Simulation {
     }
 }
 
-/// One run's state. Used by one task from start to end.
-final class SimulationRun {
+/// One run's state, a value mutated by one task from start to end (a struct, so the hot loop's accesses are checked
+/// for exclusivity at compile time rather than on every access).
+struct SimulationRun {
     let options: SimulationOptions
     let context: ServiceContext
     let store: any Store
@@ -59,10 +60,19 @@ final class SimulationRun {
     var served = ServedCertificates()
     var snapshot: TrustMaterial.Snapshot
     var openColumns: [Int] = []
-    var policy: LifecyclePolicy
+    /// Settings do not change during a run.
+    let policy: LifecyclePolicy
+    /// The lifecycle's view of the store as of the last refresh, to tell whether a tick checks readiness.
+    var lifecycle: LifecycleState
 
     var stores: Interned<TrustStore>
-    var facts: [TrustStoreFacts] = []
+    /// Per interned trust store: the host its device connects to, before and from its reserve's activation time
+    /// (seconds; .max: no reserve). Worked out once per distinct store.
+    var storeHost: [Int32] = []
+    var storeReserveHost: [Int32] = []
+    var storeReserveAt: [Int64] = []
+    /// Per interned host: what the server serves for it.
+    var routes: [ServedCertificates.Route] = []
     var helds = Interned<[String]>([])
     var results = Interned<[InstallResult]>([])
     var hosts: Interned<String>
@@ -95,6 +105,7 @@ final class SimulationRun {
         material = TrustMaterial(store: store, addresses: [SimulationSetup.address])
         snapshot = try await material.reload(now: start)
         policy = try await store.lifecyclePolicy()
+        lifecycle = LifecycleState(now: start, policy: policy, rollovers: [], live: [])
         hosts = Interned(SimulationSetup.address)
         // The enrollment file's anchors: the standing ones, as the admin API writes them.
         startAnchors = snapshot.items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
@@ -103,13 +114,13 @@ final class SimulationRun {
         fleet = VirtualFleet.draw(options, random: &random)
         queue = EventQueue(capacity: options.devices)
         recorder = SyncRecorder(count: options.devices, agentVersion: SimulationSetup.agentVersion)
-        facts = [makeFacts(TrustStore())]
+        learnFacts(of: TrustStore())
         try await refresh(at: 0)
     }
 
     // MARK: The loop
 
-    func execute() async throws -> SimulationReport {
+    mutating func execute() async throws -> SimulationReport {
         try await enrollFleet()
         var nextTick: Int64 = 0
         var scenarioPending = true
@@ -128,7 +139,8 @@ final class SimulationRun {
                 continue
             }
             guard let (eventTime, slot) = queue.pop() else { break }
-            try await deviceEvent(slot, at: eventTime)
+            let progress = fastEvent(slot, at: eventTime)
+            if progress != .finished { try await deviceEvent(slot, at: eventTime, after: progress) }
             if recorder.wantsFlush { try await flush() }
         }
         try await flush()
@@ -137,7 +149,7 @@ final class SimulationRun {
 
     /// The fleet enrolled at the start, in batches, each with the enrollment answer applied to the enrollment file's
     /// anchors; first syncs spread over one period. Late enrollers are queued at their enrollment time.
-    private func enrollFleet() async throws {
+    private mutating func enrollFleet() async throws {
         let initial = (0..<fleet.count).filter { fleet.behaviour[$0] != .lateEnroll }
         let bootstrap = TrustStore(anchors: startAnchors)
         guard case .trusted = try await verdict(trust: intern(bootstrap), host: 0, at: 0) else {
@@ -170,13 +182,13 @@ final class SimulationRun {
         }
     }
 
-    private func date(_ time: Int64) -> Date { start.addingTimeInterval(TimeInterval(time)) }
+    func date(_ time: Int64) -> Date { start.addingTimeInterval(TimeInterval(time)) }
 
-    private func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince(start).rounded(.up)) }
+    func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince(start).rounded(.up)) }
 
     // MARK: Lifecycle
 
-    private func startScenario(at time: Int64) async throws {
+    private mutating func startScenario(at time: Int64) async throws {
         try await flush()
         let operations = RolloverOperations(context)
         let now = date(time)
@@ -230,16 +242,20 @@ final class SimulationRun {
         }
     }
 
-    /// One lifecycle tick; returns when to tick next. Syncs are flushed first when a readiness check is due.
-    private func tick(at time: Int64) async throws -> Int64 {
+    /// One lifecycle tick; returns when to tick next. Syncs are flushed first when a readiness check is due, and
+    /// the simulator rereads the store afterwards only when the tick could have changed what it mirrors: a check
+    /// was due (extension, hold, activation), an activation or reissue happened, or an address change's overlap ended.
+    private mutating func tick(at time: Int64) async throws -> Int64 {
         let now = date(time)
-        let state = try await engine.loadState(now: now, readiness: false)
-        if !Lifecycle.due(state.rollovers, live: state.live, now: now).isEmpty { try await flush() }
+        let due = !Lifecycle.due(lifecycle.rollovers, live: lifecycle.live, now: now).isEmpty
+        if due { try await flush() }
         let outcome = try await engine.tick(now: now, prove: prove)
         if options.scenario == .autoReissue, scenarioRolloverID == nil, let reissued = outcome.reissued.first {
             scenarioRolloverID = reissued.id
         }
-        try await refresh(at: time)
+        if due || !outcome.activations.isEmpty || !outcome.reissued.isEmpty || served.overlapEnds.contains(time) {
+            try await refresh(at: time)
+        }
         for activation in outcome.activations { record(activation, readiness: activation.readiness, at: time) }
         var next = time + Self.tickInterval
         if let wanted = outcome.next { next = min(next, seconds(wanted)) }
@@ -247,7 +263,7 @@ final class SimulationRun {
         return max(next, time + 1)
     }
 
-    private func record(_ activation: Activation, readiness: Readiness?, at time: Int64) {
+    private mutating func record(_ activation: Activation, readiness: Readiness?, at time: Int64) {
         lastActivation = time
         // Who is expected to stay connected from now on: active devices, and those seen since the scenario began.
         let since = time - Int64(policy.activityWindow.rounded(.up))
@@ -263,7 +279,7 @@ final class SimulationRun {
 
     /// Rereads what changed in the store: the trust material snapshot (a new version empties the step cache), the
     /// mirror's columns for new rollovers, the served certificates and the validity boundaries.
-    private func refresh(at time: Int64) async throws {
+    private mutating func refresh(at time: Int64) async throws {
         let fresh = try await material.reload(now: date(time))
         if !Self.same(fresh, snapshot) {
             snapshot = fresh
@@ -275,8 +291,9 @@ final class SimulationRun {
                                enrolled: { [fleet] in fleet.deviceID[$0] != 0 }, count: fleet.count)
         }
         openColumns = snapshot.openRollovers.sorted().compactMap { mirror.column(for: $0) }
-        policy = try await store.lifecyclePolicy()
+        lifecycle = try await engine.loadState(now: date(time), readiness: false)
         try await served.reload(store, start: start, syncPeriod: TimeInterval(snapshot.syncPeriod))
+        routes = hosts.values.map { served.route(for: $0) }
         var instants = Set<Int64>()
         for certificate in try await store.certificates(in: nil) {
             instants.formUnion([seconds(certificate.notBefore), seconds(certificate.notAfter), seconds(certificate.notAfter) + 1])
@@ -295,7 +312,7 @@ final class SimulationRun {
     }
 
     /// A certificate validity boundary passed: verdicts and install checks may differ from here on.
-    private func advanceEpoch(to time: Int64) {
+    private mutating func advanceEpoch(to time: Int64) {
         cache.clear()
         nextBoundary = boundaries.first { $0 > time } ?? .max
     }
@@ -305,44 +322,76 @@ final class SimulationRun {
             && a.addresses == b.addresses && a.syncPeriod == b.syncPeriod && a.retryAfter == b.retryAfter
     }
 
-    private func flush() async throws {
-        let reports = recorder.drain(start: start, deviceID: { [fleet] in fleet.deviceID[$0] }, platform: { [fleet] in fleet.platform[$0] })
+    private mutating func flush() async throws {
+        let (ids, platforms) = (fleet.deviceID, fleet.platform)
+        let reports = recorder.drain(start: start, deviceID: { ids[$0] }, platform: { platforms[$0] })
         if !reports.isEmpty { try await store.recordSyncs(reports) }
     }
 
     // MARK: Devices
 
-    private func deviceEvent(_ slot: Int, at time: Int64) async throws {
-        if fleet.deviceID[slot] == 0 {
-            guard try await enroll(slot, at: time) else {
-                schedule(slot, after: time)
+    /// How far `fastEvent` got with a device event.
+    enum FastPath { case finished, untouched, firstSynced }
+
+    /// A device event without suspending, when all it needs is in the step cache (nearly every event): the dark
+    /// check, one or two cached steps, the next sync. Otherwise it does nothing, or only the first sync.
+    private mutating func fastEvent(_ slot: Int, at time: Int64) -> FastPath {
+        guard options.memoize, fleet.deviceID[slot] != 0 else { return .untouched }
+        if fleet.isDark(slot, at: time) {
+            if fleet.darkEnd[slot] < end { queue.push(time: fleet.darkEnd[slot], slot: slot) }
+            return .finished
+        }
+        guard let first = cachedStep(slot, at: time) else { return .untouched }
+        if apply(first, slot, at: time), fleet.unreported[slot] != 0 {
+            guard let second = cachedStep(slot, at: time) else { return .firstSynced }
+            _ = apply(second, slot, at: time)
+        }
+        schedule(slot, after: time)
+        return .finished
+    }
+
+    /// The rest of a device event, running the real code where the cache has no answer.
+    private mutating func deviceEvent(_ slot: Int, at time: Int64, after progress: FastPath) async throws {
+        switch progress {
+        case .finished:
+            return
+        case .firstSynced:
+            _ = try await syncOnce(slot, at: time)
+        case .untouched:
+            if fleet.deviceID[slot] == 0 {
+                guard try await enroll(slot, at: time) else {
+                    schedule(slot, after: time)
+                    return
+                }
+            } else if fleet.isDark(slot, at: time) {
+                if fleet.darkEnd[slot] < end { queue.push(time: fleet.darkEnd[slot], slot: slot) }
                 return
             }
-        } else if fleet.isDark(slot, at: time) {
-            if fleet.darkEnd[slot] < end { queue.push(time: fleet.darkEnd[slot], slot: slot) }
-            return
+            // `DeviceAgent.sync()`: one sync, and at once a second when the first installed, removed or refused something.
+            if try await syncOnce(slot, at: time), fleet.unreported[slot] != 0 {
+                _ = try await syncOnce(slot, at: time)
+            }
         }
-        // `DeviceAgent.sync()`: one sync, and at once a second when the first installed, removed or refused something.
-        if try await syncOnce(slot, at: time), fleet.unreported[slot] != 0 {
-            _ = try await syncOnce(slot, at: time)
-        }
-        // The real agent comes back after the answer's nextSyncSeconds (the period, jittered by the server), and after
-        // a refusal within a minute; a refused device here retries once a period: only a change of the served
-        // certificate or of its trust store could let it in, and both happen at most a few times a run.
         schedule(slot, after: time)
     }
 
-    private func schedule(_ slot: Int, after time: Int64) {
-        let next = time + Int64(DeviceSync.jittered(snapshot.syncPeriod, using: &random))
+    /// The real agent comes back after the answer's nextSyncSeconds, the period jittered ±10% by the server
+    /// (`DeviceSync.jittered`, whose formula is repeated here with the simulation's generator: the generic original
+    /// costs more than the rest of a cached sync). After a refusal the real agent retries within a minute; a refused
+    /// device here retries once a period: only a change of the served certificate or of its trust store could let
+    /// it in, and both happen a few times a run at most.
+    private mutating func schedule(_ slot: Int, after time: Int64) {
+        let period = Double(snapshot.syncPeriod)
+        let next = time + Int64(max(1, (period * (0.9 + 0.2 * random.unit())).rounded()))
         if next < end { queue.push(time: next, slot: slot) }
     }
 
     /// A late enroller's enrollment: the TLS connection is verified with the enrollment file's anchors, then the
     /// device is inserted as the device API inserts it and applies the enrollment answer.
-    private func enroll(_ slot: Int, at time: Int64) async throws -> Bool {
+    private mutating func enroll(_ slot: Int, at time: Int64) async throws -> Bool {
         let anchors = options.enrollmentAnchors == .atStart
             ? startAnchors : snapshot.items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
-        let host = options.enrollmentAnchors == .atStart ? Int32(0) : hosts.id(snapshot.addresses.first ?? SimulationSetup.address)
+        let host = options.enrollmentAnchors == .atStart ? Int32(0) : hostID(snapshot.addresses.first ?? SimulationSetup.address)
         let bootstrap = TrustStore(anchors: anchors)
         let verdict = try await verdict(trust: intern(bootstrap), host: host, at: time)
         guard case .trusted = verdict else {
@@ -357,43 +406,61 @@ final class SimulationRun {
             throw SimulationError("the store did not enroll \(fleet.name(slot))")
         }
         fleet.deviceID[slot] = id
+        fleet.enrollAt[slot] = time
         mirror.enroll(slot, open: snapshot.openRollovers, state: .delivered, at: startSeconds + time)
         let answer = DeviceSync.enrollment(snapshot: snapshot, now: date(time), nextSync: snapshot.syncPeriod)
         fleet.trust[slot] = intern(TrustUpdate.apply(answer, to: bootstrap, now: date(time)).store)
         return true
     }
 
-    /// One connection and sync of `DeviceAgent.syncOnce`; false when the device refused the server.
-    private func syncOnce(_ slot: Int, at time: Int64) async throws -> Bool {
+    /// What the next connection and sync of this device depends on; not cacheable with too many open rollovers.
+    private func stepKey(_ slot: Int, at time: Int64) -> (key: StepKey, cacheable: Bool) {
         let trust = fleet.trust[slot]
-        let fact = facts[Int(trust)]
-        let reserveActive = time >= fact.reserveActivatesAt
-        let host = reserveActive ? fact.reserveHost : fact.host
+        let reserveActive = time >= storeReserveAt[Int(trust)]
+        let host = reserveActive ? storeReserveHost[Int(trust)] : storeHost[Int(trust)]
         let failing = fleet.behaviour[slot] == .failing
-        let servedID = served.certificate(for: hosts[host], at: time)?.id ?? 0
         let deliveries = deliveriesKey(slot, at: time)
-        let key = StepKey(trust: trust, unreported: fleet.unreported[slot], reportedHeld: fleet.reportedHeld[slot], host: host, served: servedID,
-                          deliveries: deliveries ?? 0, flags: (reserveActive ? 1 : 0) | (failing ? 2 : 0))
+        let key = StepKey(trust: trust, unreported: fleet.unreported[slot], reportedHeld: fleet.reportedHeld[slot], host: host,
+                          served: routes[Int(host)].certificate(at: time), deliveries: deliveries ?? 0,
+                          flags: (reserveActive ? 1 : 0) | (failing ? 2 : 0))
+        return (key, deliveries != nil)
+    }
+
+    private mutating func cachedStep(_ slot: Int, at time: Int64) -> StepOutcome? {
+        let (key, cacheable) = stepKey(slot, at: time)
+        guard cacheable, let known = cache.steps[key] else { return nil }
+        cache.hits += 1
+        return known
+    }
+
+    /// One connection and sync of `DeviceAgent.syncOnce`; false when the device refused the server.
+    private mutating func syncOnce(_ slot: Int, at time: Int64) async throws -> Bool {
+        let (key, cacheable) = stepKey(slot, at: time)
         let outcome: StepOutcome
-        if options.memoize, deliveries != nil, let known = cache.steps[key] {
+        if options.memoize, cacheable, let known = cache.steps[key] {
             cache.hits += 1
             outcome = known
         } else {
             cache.misses += 1
-            outcome = try await step(slot, key: key, reserveActive: reserveActive, at: time)
-            if options.memoize, deliveries != nil { cache.steps[key] = outcome }
+            outcome = try await step(slot, key: key, at: time)
+            if options.memoize, cacheable { cache.steps[key] = outcome }
         }
+        return apply(outcome, slot, at: time)
+    }
+
+    /// Carries a step's outcome into the device, the mirror and the pending reports; false when refused.
+    private mutating func apply(_ outcome: StepOutcome, _ slot: Int, at time: Int64) -> Bool {
         switch outcome {
         case .refused(let reason):
             refused(slot, reason: reason, at: time)
             return false
         case .synced(let step):
             syncs += 1
-            let absolute = startSeconds + time
-            for update in step.deliveries { mirror.record(update, slot: slot, at: absolute) }
             if step.held == nil, step.deliveries.isEmpty {
                 recorder.heartbeat(slot: slot, at: time)
             } else {
+                let absolute = startSeconds + time
+                for update in step.deliveries { mirror.record(update, slot: slot, at: absolute) }
                 recorder.change(SyncReport(deviceID: fleet.deviceID[slot], seenAt: date(time), agentVersion: SimulationSetup.agentVersion,
                                            platform: fleet.platform[slot], held: step.held, deliveries: step.deliveries), slot: slot)
             }
@@ -408,7 +475,7 @@ final class SimulationRun {
 
     /// The real code for one connection and sync: verify the served chain, answer as the device API does, apply
     /// the answer as the agent does (and, for a failing device, fail the write as `DeviceAgent` reports it).
-    private func step(_ slot: Int, key: StepKey, reserveActive: Bool, at time: Int64) async throws -> StepOutcome {
+    private mutating func step(_ slot: Int, key: StepKey, at time: Int64) async throws -> StepOutcome {
         let verdict = try await verdict(trust: key.trust, host: key.host, at: time)
         guard case .trusted(let through) = verdict else {
             if case .refused(let reason) = verdict { return .refused(reason: reasons.id(reason)) }
@@ -433,9 +500,9 @@ final class SimulationRun {
                                   deliveries: report.deliveries))
     }
 
-    private func verdict(trust: Int32, host: Int32, at time: Int64) async throws -> ServerTrustEvaluation.Verdict {
-        let reserveActive = time >= facts[Int(trust)].reserveActivatesAt
-        guard let served = served.certificate(for: hosts[host], at: time) else { return .refused("the server presents no certificate") }
+    mutating func verdict(trust: Int32, host: Int32, at time: Int64) async throws -> ServerTrustEvaluation.Verdict {
+        let reserveActive = time >= storeReserveAt[Int(trust)]
+        guard let served = served.certificates[routes[Int(host)].certificate(at: time)] else { return .refused("the server presents no certificate") }
         let key = EvaluationKey(served: served.id, host: host, trust: trust, reserveActive: reserveActive)
         if options.memoize, let known = cache.verdicts[key] { return known }
         cache.evaluations += 1
@@ -459,7 +526,7 @@ final class SimulationRun {
         return key
     }
 
-    private func refused(_ slot: Int, reason: Int32, at time: Int64) {
+    private mutating func refused(_ slot: Int, reason: Int32, at time: Int64) {
         refusedConnections += 1
         guard let lastActivation, time >= lastActivation else {
             if fleet.refusedBeforeActivationAt[slot] == VirtualFleet.never { fleet.refusedBeforeActivationAt[slot] = time }
@@ -477,23 +544,31 @@ final class SimulationRun {
 
     // MARK: Trust stores
 
-    private func intern(_ store: TrustStore) -> Int32 {
+    private mutating func intern(_ store: TrustStore) -> Int32 {
         let id = stores.id(store)
-        if Int(id) == facts.count { facts.append(makeFacts(store)) }
+        if Int(id) == storeHost.count { learnFacts(of: store) }
         return id
     }
 
     /// Where a device with this trust store connects: the first address the server announced (the configured one
     /// before any), and from its reserve's activation time the reserve's addresses, if it carries any.
-    private func makeFacts(_ store: TrustStore) -> TrustStoreFacts {
-        let host = hosts.id(store.addresses.first ?? SimulationSetup.address)
+    private mutating func learnFacts(of store: TrustStore) {
+        let host = hostID(store.addresses.first ?? SimulationSetup.address)
         var reserveHost = host
         var activatesAt = Int64.max
         if let reserve = store.reserve {
             activatesAt = seconds(reserve.activatesAt)
-            if let first = reserve.addresses?.first { reserveHost = hosts.id(first) }
+            if let first = reserve.addresses?.first { reserveHost = hostID(first) }
         }
-        return TrustStoreFacts(store: store, held: helds.id(store.held), host: host, reserveHost: reserveHost, reserveActivatesAt: activatesAt)
+        storeHost.append(host)
+        storeReserveHost.append(reserveHost)
+        storeReserveAt.append(activatesAt)
+    }
+
+    mutating func hostID(_ name: String) -> Int32 {
+        let id = hosts.id(name.lowercased())
+        if Int(id) == routes.count { routes.append(served.route(for: name.lowercased())) }
+        return id
     }
 
     func day(_ time: Int64) -> Double { Double(time) / 86_400 }

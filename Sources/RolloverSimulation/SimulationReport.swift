@@ -12,6 +12,8 @@ public struct SimulationReport: Sendable, Codable, Hashable {
     public var syncPeriodSeconds: Int
     public var warmUpDays: Double
     public var scenarioStartDay: Double
+    /// When the certificate live at the start expires.
+    public var initialExpiryDay: Double
     /// Settings set before the run (the sync period included).
     public var settings: [String: String]
     /// The virtual start: the real time the run began, rounded down to a second.
@@ -107,6 +109,10 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var id: Int64?
         public var name: String
         public var behaviour: String
+        /// When it enrolled (nil: never, e.g. a late enroller refused by the server or due after the end).
+        public var enrolledDay: Double?
+        /// The connection address it uses at the end.
+        public var host: String?
         public var lastSyncDay: Double?
         /// The scenario rollover's delivery state (nil: no delivery, e.g. not enrolled).
         public var deliveryState: String?
@@ -124,12 +130,26 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var trustEvaluations: Int
     }
 
-    /// The report without what differs between two runs of the same options and seed.
+    /// The report without what differs between two runs of the same options and seed: the start time, the
+    /// performance figures, and in messages the certificates' fingerprints (their keys are random) and wall-clock
+    /// times, replaced by `<sha256>` and `<time>`.
     public func withoutRunSpecifics() -> SimulationReport {
         var copy = self
         copy.startedAt = nil
         copy.performance = nil
+        copy.cutOff.examples = cutOff.examples.map { var example = $0; example.reason = Self.neutral(example.reason); return example }
+        copy.enrollmentRefused.examples = enrollmentRefused.examples.map { var example = $0; example.reason = Self.neutral(example.reason); return example }
+        copy.alertExamples = alertExamples.map { var alert = $0; alert.message = Self.neutral(alert.message); return alert }
+        copy.rollover?.warnings = rollover?.warnings.map(Self.neutral) ?? []
         return copy
+    }
+
+    static func neutral(_ text: String) -> String {
+        var result = text
+        // Certificate subjects and serials are fixed; fingerprints and ISO 8601 instants are not.
+        if let fingerprint = try? Regex("[0-9a-f]{64}") { result = result.replacing(fingerprint, with: "<sha256>") }
+        if let instant = try? Regex("[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}( ?\\+0000|Z)?") { result = result.replacing(instant, with: "<time>") }
+        return result
     }
 
     public func json() throws -> String {

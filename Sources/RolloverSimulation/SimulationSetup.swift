@@ -22,6 +22,8 @@ struct SimulationSetup {
     let start: Date
     /// The distribute-first and proceed-now target.
     var enterpriseCertificateID: Int64?
+    /// When the certificate live at the start expires.
+    var initialExpiry: Date
     /// Settings written, as given (the sync period included).
     var settings: [String: String]
 
@@ -53,13 +55,13 @@ struct SimulationSetup {
         let maximum = Int(try await store.settingOrDefault("maximum-validity-days")) ?? CertificateAuthority.defaultServerValidityDays
         let validity = options.scenario == .autoReissue ? min(maximum, max(2, Int((options.days * 2 / 3).rounded()))) : maximum
         let liveKey = try KeyType.ecP256.generate()
-        let live = try await storeStaged(
-            try authority.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: liveKey.publicKey, now: start,
-                                                 validityDays: validity, maximumValidityDays: maximum),
-            key: liveKey, chain: [authority.certificate], source: .issued, context: context)
+        let liveCertificate = try authority.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: liveKey.publicKey, now: start,
+                                                                   validityDays: validity, maximumValidityDays: maximum)
+        let live = try await storeStaged(liveCertificate, key: liveKey, chain: [authority.certificate], source: .issued, context: context)
         try await store.activateCertificate(id: live, actor: context.actor)
 
-        var setup = SimulationSetup(context: context, start: start, enterpriseCertificateID: nil, settings: settings)
+        var setup = SimulationSetup(context: context, start: start, enterpriseCertificateID: nil, initialExpiry: liveCertificate.notValidAfter,
+                                    settings: settings)
         if options.scenario == .distributeFirst || options.scenario == .proceedNow {
             let enterprise = try CertificateAuthority.createRoot(commonName: "Example Enterprise Root CA", now: start)
             let key = try KeyType.ecP256.generate()

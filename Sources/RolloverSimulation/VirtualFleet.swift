@@ -127,15 +127,3 @@ struct Interned<Value: Hashable> {
 
     subscript(_ id: Int32) -> Value { values[Int(id)] }
 }
-
-/// What the simulation needs to know about one distinct trust store, worked out once.
-struct TrustStoreFacts {
-    var store: TrustStore
-    /// Interned `store.held`.
-    var held: Int32
-    /// The host the device connects to before and after its reserve's activation time.
-    var host: Int32
-    var reserveHost: Int32
-    /// The reserve's activation time in simulation seconds (Int64.max: no reserve).
-    var reserveActivatesAt: Int64
-}

@@ -9,7 +9,7 @@ struct Rollover: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, Inspect.self, ImportCommand.self, CertsCommand.self, ActivateCommand.self, ReissueCommand.self,
             TokensCommand.self, SettingsCommand.self, AuditCommand.self, SigningRequestCommand.self, KeysCommand.self,
-            EnrollSecretsCommand.self, DevicesCommand.self, TrustCommand.self, ExportTrustCommand.self, AgentCommand.self,
+            EnrollSecretsCommand.self, DevicesCommand.self, TrustCommand.self, ExportTrustCommand.self, AgentCommand.self, SimulateCommand.self,
             RolloutCommand.self, AlertsCommand.self,
         ]
     )
