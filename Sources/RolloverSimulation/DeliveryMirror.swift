@@ -16,6 +16,8 @@ struct DeliveryMirror {
         var state: [UInt8]
         /// Seconds since 1970, as the store keeps them.
         var updatedAt: [Int64]
+        /// How often the material was sent (the store's `attempts`).
+        var attempts: [UInt16]
     }
 
     private(set) var columns: [Column] = []
@@ -28,7 +30,8 @@ struct DeliveryMirror {
     /// A rollover just created: a pending delivery for every enrolled device.
     mutating func addRollover(_ rolloverID: Int64, createdAt: Int64, enrolled: (Int) -> Bool, count: Int) {
         guard index[rolloverID] == nil else { return }
-        var column = Column(rolloverID: rolloverID, state: Array(repeating: Self.none, count: count), updatedAt: Array(repeating: 0, count: count))
+        var column = Column(rolloverID: rolloverID, state: Array(repeating: Self.none, count: count), updatedAt: Array(repeating: 0, count: count),
+                            attempts: Array(repeating: 0, count: count))
         for slot in 0..<count where enrolled(slot) {
             column.state[slot] = UInt8(DeliveryState.pending.rawValue)
             column.updatedAt[slot] = createdAt
@@ -42,6 +45,7 @@ struct DeliveryMirror {
         for position in columns.indices where open.contains(columns[position].rolloverID) {
             columns[position].state[slot] = UInt8(state.rawValue)
             columns[position].updatedAt[slot] = seconds
+            columns[position].attempts[slot] = state == .pending ? 0 : 1
         }
     }
 
@@ -52,6 +56,8 @@ struct DeliveryMirror {
 
     func updatedAt(_ column: Int, _ slot: Int) -> Int64 { columns[column].updatedAt[slot] }
 
+    func attempts(_ column: Int, _ slot: Int) -> Int { Int(columns[column].attempts[slot]) }
+
     /// The store's `recordSyncs` rule for one delivery update.
     mutating func record(_ update: SyncReport.DeliveryUpdate, slot: Int, at seconds: Int64) {
         guard let position = index[update.rolloverID] else { return }
@@ -59,16 +65,17 @@ struct DeliveryMirror {
         guard old != Self.none, Int(old) != update.state.rawValue || update.reason != nil || update.attempted else { return }
         columns[position].state[slot] = UInt8(update.state.rawValue)
         columns[position].updatedAt[slot] = seconds
+        if update.attempted { columns[position].attempts[slot] &+= 1 }
     }
 
-    /// Deliveries of a device for the given rollovers, as `Store.deviceDeliveries` gives them (attempts and
-    /// reasons are not mirrored: `DeviceSync.answer` reads neither).
+    /// Deliveries of a device for the given rollovers, as `Store.deviceDeliveries` gives them (without the
+    /// reasons: `DeviceSync.answer` does not read them).
     func deliveries(_ slot: Int, columns wanted: [Int]) -> [DeviceDelivery] {
         wanted.compactMap { position in
             let column = columns[position]
             let raw = column.state[slot]
             guard raw != Self.none, let state = DeliveryState(rawValue: Int(raw)) else { return nil }
-            return DeviceDelivery(rolloverID: column.rolloverID, state: state, reason: nil, attempts: 0,
+            return DeviceDelivery(rolloverID: column.rolloverID, state: state, reason: nil, attempts: Int(column.attempts[slot]),
                                   updatedAt: Date(timeIntervalSince1970: TimeInterval(column.updatedAt[slot])))
         }
     }

@@ -116,6 +116,8 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var lastSyncDay: Double?
         /// The scenario rollover's delivery state (nil: no delivery, e.g. not enrolled).
         public var deliveryState: String?
+        /// How often the scenario rollover's material was sent to it.
+        public var deliveryAttempts: Int?
         public var cutOffDay: Double?
         public var refusedOnReturnDay: Double?
         public var straggler: Bool

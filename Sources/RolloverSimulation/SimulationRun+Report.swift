@@ -92,6 +92,7 @@ extension SimulationRun {
                 host: enrolled ? hosts[host(of: fleet.trust[slot], at: end - 1)] : nil,
                 lastSyncDay: fleet.lastSuccess[slot] == VirtualFleet.never ? nil : day(fleet.lastSuccess[slot]),
                 deliveryState: scenarioColumn.flatMap { mirror.state($0, slot)?.description },
+                deliveryAttempts: scenarioColumn.flatMap { mirror.state($0, slot) == nil ? nil : mirror.attempts($0, slot) },
                 cutOffDay: fleet.cutOffAt[slot] == VirtualFleet.never ? nil : day(fleet.cutOffAt[slot]),
                 refusedOnReturnDay: fleet.refusedOnReturnAt[slot] == VirtualFleet.never ? nil : day(fleet.refusedOnReturnAt[slot]),
                 straggler: fleet.deviceID[slot] != 0 && fleet.cutOffAt[slot] == VirtualFleet.never && fleet.firstSuccessInWindow[slot] == VirtualFleet.never)
@@ -149,9 +150,11 @@ extension SimulationRun {
                 let stored = deliveries.first { $0.rolloverID == rolloverID }
                 let state = mirror.state(column, slot)
                 let updatedAt = mirror.updatedAt(column, slot)
-                if stored?.state != state || (stored.map { Int64($0.updatedAt.timeIntervalSince1970) } ?? updatedAt) != updatedAt {
-                    problems.append("device \(id), rollover \(rolloverID): the store has \(stored.map { "\($0.state) since \($0.updatedAt)" } ?? "no delivery"), "
-                                    + "the simulator \(state.map { "\($0) since \(Date(timeIntervalSince1970: TimeInterval(updatedAt)))" } ?? "none")")
+                let attempts = mirror.attempts(column, slot)
+                if stored?.state != state || (stored.map { Int64($0.updatedAt.timeIntervalSince1970) } ?? updatedAt) != updatedAt
+                    || (stored?.attempts ?? attempts) != attempts {
+                    problems.append("device \(id), rollover \(rolloverID): the store has \(stored.map { "\($0.state) since \($0.updatedAt), \($0.attempts) attempt(s)" } ?? "no delivery"), "
+                                    + "the simulator \(state.map { "\($0) since \(Date(timeIntervalSince1970: TimeInterval(updatedAt))), \(attempts) attempt(s)" } ?? "none")")
                 }
             }
             let lastSeen = try await store.device(id: id)?.lastSeenAt

@@ -115,11 +115,12 @@ struct SimulationTests {
         #expect(third.devicesAtEnd.map(\.lastSyncDay) != first.devicesAtEnd.map(\.lastSyncDay))
     }
 
-    @Test("reusing the outcome of identical device steps gives the same report as running the real code for every sync")
-    func memoizationIsExact() async throws {
-        let options = Self.options(.addressChange, devices: 40, days: 8, seed: 5) {
+    @Test("reusing the outcome of identical device steps gives the same report as running the real code for every sync",
+          arguments: [SimulationOptions.Scenario.distributeFirst, .addressChange])
+    func memoizationIsExact(_ scenario: SimulationOptions.Scenario) async throws {
+        let options = Self.options(scenario, devices: 40, days: 8, seed: 5) {
             $0.reserveDelay = 3 * 86_400
-            $0.syncPeriod = 4 * 3600
+            $0.syncPeriod = 2 * 3600
             $0.darkFraction = 0.3
             $0.darkDays = 3
             $0.failingFraction = 0.1
@@ -129,6 +130,13 @@ struct SimulationTests {
         let fast = try await Simulation.run(options)
         let slow = try await Simulation.run(unmemoized)
         #expect(fast.withoutRunSpecifics() == slow.withoutRunSpecifics())
+        if scenario == .distributeFirst {
+            // Failed installs rest and are retried: the part of the cache key that depends on time.
+            #expect(fast.devicesAtEnd.contains { $0.behaviour == "failing" && ($0.deliveryAttempts ?? 0) > 2 })
+        } else {
+            #expect(fast.devicesAtEnd.contains { $0.host == "mdm-new.example.test" })
+        }
+        #expect(fast.consistency.isEmpty, "\(fast.consistency)")
         #expect((fast.performance?.stepCacheHits ?? 0) > 10 * (fast.performance?.stepCacheMisses ?? 1))
         #expect(slow.performance?.stepCacheHits == 0)
         #expect(slow.performance.map { $0.trustEvaluations >= slow.syncs } == true)
