@@ -10,9 +10,24 @@ import X509
 /// lifecycle (`LifecycleEngine`, `RolloverOperations`), the real device API decision (`DeviceSync`) and the real agent
 /// core (`ServerTrustEvaluation`, `TrustUpdate`).
 ///
-/// Time: whole seconds from the start (the real time, rounded down). Device syncs are events in a heap; the lifecycle
-/// ticks at the instant it names (`LifecycleEngine.Outcome.next`), at least every virtual hour, at the end of an
-/// address change's overlap, and at the scenario's start. At equal times the lifecycle goes first.
+/// Time: whole seconds from the start (the real time, rounded down, so certificates issued with the real clock are
+/// already valid; the store keeps whole seconds too). The fleet enrolls at second 0 and first syncs spread over one
+/// period; the scenario starts after the warm-up. Device syncs are events in a heap; the lifecycle ticks at the
+/// instant it names (`LifecycleEngine.Outcome.next`), at least every virtual hour, at the end of an address change's
+/// overlap, and at the scenario's start. At equal times the lifecycle goes first.
+///
+/// Serving: what a device is presented is read from the store as the server reads it (`ServedCertificates`): the
+/// active certificate, switched by the engine's activations at their instant, with the old names answered by the
+/// old certificate for one sync period after an address change. A device connects to the first address it was told
+/// (its reserve's address from the reserve's activation time) and decides with `ServerTrustEvaluation`.
+///
+/// Cut off: a device refused at some connection after an activation although it was active (synced within the
+/// activity window) when the activation happened, or had synced at least once since the scenario started — the
+/// devices the product promised to keep. Refused devices that were neither are stragglers coming back.
+///
+/// Store: enrollments, rollovers and lifecycle changes go to the store at once; sync reports are batched
+/// (`SyncRecorder`) and written before every tick that checks readiness, before the scenario starts, and at the end.
+/// Deliveries are mirrored in memory (`DeliveryMirror`) and checked against the store at the end.
 public enum Simulation {
     public static func run(_ options: SimulationOptions) async throws -> SimulationReport {
         if let problem = options.problem { throw SimulationError(problem) }
@@ -88,6 +103,8 @@ struct SimulationRun {
     var activations: [SimulationReport.ActivationRecord] = []
     var lastActivation: Int64?
     var syncs = 0
+    /// Wall time by phase (see `SimulationReport.Performance.phases`).
+    var phases: [String: Duration] = [:]
     var refusedConnections = 0
     static let tickInterval: Int64 = 3600
 
@@ -121,7 +138,9 @@ struct SimulationRun {
     // MARK: The loop
 
     mutating func execute() async throws -> SimulationReport {
+        var mark = ContinuousClock.now
         try await enrollFleet()
+        phases["enrollment", default: .zero] += mark.duration(to: .now)
         var nextTick: Int64 = 0
         var scenarioPending = true
         while true {
@@ -131,20 +150,26 @@ struct SimulationRun {
             guard time < end else { break }
             if time >= nextBoundary { advanceEpoch(to: time) }
             if lifecycleTime <= deviceTime {
+                let (tickStart, writesBefore) = (ContinuousClock.now, phases["store writes", default: .zero])
                 if scenarioPending, time == windowStart {
                     scenarioPending = false
                     try await startScenario(at: time)
                 }
                 nextTick = try await tick(at: time)
+                phases["lifecycle", default: .zero] += tickStart.duration(to: .now) - (phases["store writes", default: .zero] - writesBefore)
                 continue
             }
             guard let (eventTime, slot) = queue.pop() else { break }
             let progress = fastEvent(slot, at: eventTime)
             if progress != .finished { try await deviceEvent(slot, at: eventTime, after: progress) }
-            if recorder.wantsFlush { try await flush() }
+            if recorder.wantsFlush { try await flush(changesOnly: true) }
         }
         try await flush()
-        return try await report()
+        mark = ContinuousClock.now
+        var report = try await report()
+        let reporting = mark.duration(to: .now)
+        report.performance?.phases["report"] = Double(reporting.components.seconds) + Double(reporting.components.attoseconds) / 1e18
+        return report
     }
 
     /// The fleet enrolled at the start, in batches, each with the enrollment answer applied to the enrollment file's
@@ -175,7 +200,7 @@ struct SimulationRun {
         }
     }
 
-    private func newDevice(at time: Int64) -> (Int) -> NewDevice {
+    func newDevice(at time: Int64) -> (Int) -> NewDevice {
         { [start, fleet] slot in
             NewDevice(name: fleet.name(slot), platform: fleet.platform[slot], tokenSHA256: String(format: "%064x", slot + 1),
                       enrolledAt: start.addingTimeInterval(TimeInterval(time)), agentVersion: SimulationSetup.agentVersion)
@@ -322,253 +347,14 @@ struct SimulationRun {
             && a.addresses == b.addresses && a.syncPeriod == b.syncPeriod && a.retryAfter == b.retryAfter
     }
 
-    private mutating func flush() async throws {
+    /// Writes the pending sync reports. `changesOnly` (to bound memory) keeps the heartbeats for later: each is
+    /// later than any change of its device, so writing it later leaves the store the same.
+    private mutating func flush(changesOnly: Bool = false) async throws {
+        let started = ContinuousClock.now
         let (ids, platforms) = (fleet.deviceID, fleet.platform)
-        let reports = recorder.drain(start: start, deviceID: { ids[$0] }, platform: { platforms[$0] })
+        let reports = recorder.drain(start: start, heartbeats: !changesOnly, deviceID: { ids[$0] }, platform: { platforms[$0] })
         if !reports.isEmpty { try await store.recordSyncs(reports) }
-    }
-
-    // MARK: Devices
-
-    /// How far `fastEvent` got with a device event.
-    enum FastPath { case finished, untouched, firstSynced }
-
-    /// A device event without suspending, when all it needs is in the step cache (nearly every event): the dark
-    /// check, one or two cached steps, the next sync. Otherwise it does nothing, or only the first sync.
-    private mutating func fastEvent(_ slot: Int, at time: Int64) -> FastPath {
-        guard options.memoize, fleet.deviceID[slot] != 0 else { return .untouched }
-        if fleet.isDark(slot, at: time) {
-            if fleet.darkEnd[slot] < end { queue.push(time: fleet.darkEnd[slot], slot: slot) }
-            return .finished
-        }
-        guard let first = cachedStep(slot, at: time) else { return .untouched }
-        if apply(first, slot, at: time), fleet.unreported[slot] != 0 {
-            guard let second = cachedStep(slot, at: time) else { return .firstSynced }
-            _ = apply(second, slot, at: time)
-        }
-        schedule(slot, after: time)
-        return .finished
-    }
-
-    /// The rest of a device event, running the real code where the cache has no answer.
-    private mutating func deviceEvent(_ slot: Int, at time: Int64, after progress: FastPath) async throws {
-        switch progress {
-        case .finished:
-            return
-        case .firstSynced:
-            _ = try await syncOnce(slot, at: time)
-        case .untouched:
-            if fleet.deviceID[slot] == 0 {
-                guard try await enroll(slot, at: time) else {
-                    schedule(slot, after: time)
-                    return
-                }
-            } else if fleet.isDark(slot, at: time) {
-                if fleet.darkEnd[slot] < end { queue.push(time: fleet.darkEnd[slot], slot: slot) }
-                return
-            }
-            // `DeviceAgent.sync()`: one sync, and at once a second when the first installed, removed or refused something.
-            if try await syncOnce(slot, at: time), fleet.unreported[slot] != 0 {
-                _ = try await syncOnce(slot, at: time)
-            }
-        }
-        schedule(slot, after: time)
-    }
-
-    /// The real agent comes back after the answer's nextSyncSeconds, the period jittered ±10% by the server
-    /// (`DeviceSync.jittered`, whose formula is repeated here with the simulation's generator: the generic original
-    /// costs more than the rest of a cached sync). After a refusal the real agent retries within a minute; a refused
-    /// device here retries once a period: only a change of the served certificate or of its trust store could let
-    /// it in, and both happen a few times a run at most.
-    private mutating func schedule(_ slot: Int, after time: Int64) {
-        let period = Double(snapshot.syncPeriod)
-        let next = time + Int64(max(1, (period * (0.9 + 0.2 * random.unit())).rounded()))
-        if next < end { queue.push(time: next, slot: slot) }
-    }
-
-    /// A late enroller's enrollment: the TLS connection is verified with the enrollment file's anchors, then the
-    /// device is inserted as the device API inserts it and applies the enrollment answer.
-    private mutating func enroll(_ slot: Int, at time: Int64) async throws -> Bool {
-        let anchors = options.enrollmentAnchors == .atStart
-            ? startAnchors : snapshot.items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
-        let host = options.enrollmentAnchors == .atStart ? Int32(0) : hostID(snapshot.addresses.first ?? SimulationSetup.address)
-        let bootstrap = TrustStore(anchors: anchors)
-        let verdict = try await verdict(trust: intern(bootstrap), host: host, at: time)
-        guard case .trusted = verdict else {
-            refusedConnections += 1
-            if fleet.enrollmentRefusedAt[slot] == VirtualFleet.never, case .refused(let reason) = verdict {
-                fleet.enrollmentRefusedAt[slot] = time
-                fleet.enrollmentRefusedReason[slot] = reasons.id(reason)
-            }
-            return false
-        }
-        guard let id = try await store.insertDevices([newDevice(at: time)(slot)], deliveryState: .delivered, actor: context.actor).first else {
-            throw SimulationError("the store did not enroll \(fleet.name(slot))")
-        }
-        fleet.deviceID[slot] = id
-        fleet.enrollAt[slot] = time
-        mirror.enroll(slot, open: snapshot.openRollovers, state: .delivered, at: startSeconds + time)
-        let answer = DeviceSync.enrollment(snapshot: snapshot, now: date(time), nextSync: snapshot.syncPeriod)
-        fleet.trust[slot] = intern(TrustUpdate.apply(answer, to: bootstrap, now: date(time)).store)
-        return true
-    }
-
-    /// What the next connection and sync of this device depends on; not cacheable with too many open rollovers.
-    private func stepKey(_ slot: Int, at time: Int64) -> (key: StepKey, cacheable: Bool) {
-        let trust = fleet.trust[slot]
-        let reserveActive = time >= storeReserveAt[Int(trust)]
-        let host = reserveActive ? storeReserveHost[Int(trust)] : storeHost[Int(trust)]
-        let failing = fleet.behaviour[slot] == .failing
-        let deliveries = deliveriesKey(slot, at: time)
-        let key = StepKey(trust: trust, unreported: fleet.unreported[slot], reportedHeld: fleet.reportedHeld[slot], host: host,
-                          served: routes[Int(host)].certificate(at: time), deliveries: deliveries ?? 0,
-                          flags: (reserveActive ? 1 : 0) | (failing ? 2 : 0))
-        return (key, deliveries != nil)
-    }
-
-    private mutating func cachedStep(_ slot: Int, at time: Int64) -> StepOutcome? {
-        let (key, cacheable) = stepKey(slot, at: time)
-        guard cacheable, let known = cache.steps[key] else { return nil }
-        cache.hits += 1
-        return known
-    }
-
-    /// One connection and sync of `DeviceAgent.syncOnce`; false when the device refused the server.
-    private mutating func syncOnce(_ slot: Int, at time: Int64) async throws -> Bool {
-        let (key, cacheable) = stepKey(slot, at: time)
-        let outcome: StepOutcome
-        if options.memoize, cacheable, let known = cache.steps[key] {
-            cache.hits += 1
-            outcome = known
-        } else {
-            cache.misses += 1
-            outcome = try await step(slot, key: key, at: time)
-            if options.memoize, cacheable { cache.steps[key] = outcome }
-        }
-        return apply(outcome, slot, at: time)
-    }
-
-    /// Carries a step's outcome into the device, the mirror and the pending reports; false when refused.
-    private mutating func apply(_ outcome: StepOutcome, _ slot: Int, at time: Int64) -> Bool {
-        switch outcome {
-        case .refused(let reason):
-            refused(slot, reason: reason, at: time)
-            return false
-        case .synced(let step):
-            syncs += 1
-            if step.held == nil, step.deliveries.isEmpty {
-                recorder.heartbeat(slot: slot, at: time)
-            } else {
-                let absolute = startSeconds + time
-                for update in step.deliveries { mirror.record(update, slot: slot, at: absolute) }
-                recorder.change(SyncReport(deviceID: fleet.deviceID[slot], seenAt: date(time), agentVersion: SimulationSetup.agentVersion,
-                                           platform: fleet.platform[slot], held: step.held, deliveries: step.deliveries), slot: slot)
-            }
-            fleet.trust[slot] = step.trust
-            fleet.unreported[slot] = step.unreported
-            fleet.reportedHeld[slot] = step.reportedHeld
-            fleet.lastSuccess[slot] = time
-            if time >= windowStart, fleet.firstSuccessInWindow[slot] == VirtualFleet.never { fleet.firstSuccessInWindow[slot] = time }
-            return true
-        }
-    }
-
-    /// The real code for one connection and sync: verify the served chain, answer as the device API does, apply
-    /// the answer as the agent does (and, for a failing device, fail the write as `DeviceAgent` reports it).
-    private mutating func step(_ slot: Int, key: StepKey, at time: Int64) async throws -> StepOutcome {
-        let verdict = try await verdict(trust: key.trust, host: key.host, at: time)
-        guard case .trusted(let through) = verdict else {
-            if case .refused(let reason) = verdict { return .refused(reason: reasons.id(reason)) }
-            return .refused(reason: 0)
-        }
-        let now = date(time)
-        let current = stores[key.trust]
-        let request = SyncRequest(deviceID: fleet.deviceID[slot], agentVersion: SimulationSetup.agentVersion, platform: fleet.platform[slot],
-                                  held: current.held, results: results[key.unreported])
-        let (response, report) = DeviceSync.answer(request, deviceID: fleet.deviceID[slot], deliveries: mirror.deliveries(slot, columns: openColumns),
-                                                   previouslyHeld: Set(helds[key.reportedHeld]), snapshot: snapshot, now: now,
-                                                   nextSync: snapshot.syncPeriod)
-        let applied = TrustUpdate.apply(response, to: current, now: now, protected: through)
-        var kept = applied.store
-        var outcomes = applied.results
-        if fleet.behaviour[slot] == .failing, applied.changed {
-            kept = current
-            outcomes = outcomes.map { $0.status == .failed ? $0 : InstallResult(fingerprint: $0.fingerprint, status: .failed, reason: "simulated install failure") }
-        }
-        let held = Set(request.held.map { $0.lowercased() }).sorted()
-        return .synced(SyncedStep(trust: intern(kept), unreported: results.id(outcomes), reportedHeld: helds.id(held), held: report.held,
-                                  deliveries: report.deliveries))
-    }
-
-    mutating func verdict(trust: Int32, host: Int32, at time: Int64) async throws -> ServerTrustEvaluation.Verdict {
-        let reserveActive = time >= storeReserveAt[Int(trust)]
-        guard let served = served.certificates[routes[Int(host)].certificate(at: time)] else { return .refused("the server presents no certificate") }
-        let key = EvaluationKey(served: served.id, host: host, trust: trust, reserveActive: reserveActive)
-        if options.memoize, let known = cache.verdicts[key] { return known }
-        cache.evaluations += 1
-        let verdict = await ServerTrustEvaluation.evaluate(chain: served.chain, host: hosts[host], store: stores[trust], now: date(time))
-        if options.memoize { cache.verdicts[key] = verdict }
-        return verdict
-    }
-
-    /// The device's deliveries for the open rollovers, 4 bits each; nil when there are too many to pack.
-    private func deliveriesKey(_ slot: Int, at time: Int64) -> UInt64? {
-        guard openColumns.count <= 15 else { return nil }
-        var key: UInt64 = 0
-        let now = startSeconds + time
-        let retryAfter = Int64(snapshot.retryAfter.rounded(.up))
-        for (position, column) in openColumns.enumerated() {
-            let raw = mirror.columns[column].state[slot]
-            var nibble = raw == DeliveryMirror.none ? UInt64(15) : UInt64(raw)
-            if raw == UInt8(DeliveryState.failed.rawValue), now - mirror.columns[column].updatedAt[slot] >= retryAfter { nibble = 5 }
-            key |= nibble << (4 * UInt64(position))
-        }
-        return key
-    }
-
-    private mutating func refused(_ slot: Int, reason: Int32, at time: Int64) {
-        refusedConnections += 1
-        guard let lastActivation, time >= lastActivation else {
-            if fleet.refusedBeforeActivationAt[slot] == VirtualFleet.never { fleet.refusedBeforeActivationAt[slot] = time }
-            return
-        }
-        if fleet.expected[slot] || fleet.firstSuccessInWindow[slot] != VirtualFleet.never {
-            if fleet.cutOffAt[slot] == VirtualFleet.never {
-                fleet.cutOffAt[slot] = time
-                fleet.cutOffReason[slot] = reason
-            }
-        } else if fleet.refusedOnReturnAt[slot] == VirtualFleet.never {
-            fleet.refusedOnReturnAt[slot] = time
-        }
-    }
-
-    // MARK: Trust stores
-
-    private mutating func intern(_ store: TrustStore) -> Int32 {
-        let id = stores.id(store)
-        if Int(id) == storeHost.count { learnFacts(of: store) }
-        return id
-    }
-
-    /// Where a device with this trust store connects: the first address the server announced (the configured one
-    /// before any), and from its reserve's activation time the reserve's addresses, if it carries any.
-    private mutating func learnFacts(of store: TrustStore) {
-        let host = hostID(store.addresses.first ?? SimulationSetup.address)
-        var reserveHost = host
-        var activatesAt = Int64.max
-        if let reserve = store.reserve {
-            activatesAt = seconds(reserve.activatesAt)
-            if let first = reserve.addresses?.first { reserveHost = hostID(first) }
-        }
-        storeHost.append(host)
-        storeReserveHost.append(reserveHost)
-        storeReserveAt.append(activatesAt)
-    }
-
-    mutating func hostID(_ name: String) -> Int32 {
-        let id = hosts.id(name.lowercased())
-        if Int(id) == routes.count { routes.append(served.route(for: name.lowercased())) }
-        return id
+        phases["store writes", default: .zero] += started.duration(to: .now)
     }
 
     func day(_ time: Int64) -> Double { Double(time) / 86_400 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The simulation's random numbers: SplitMix64 seeded with `--seed`.
 ///
 /// Swift's standard library has no seedable generator (`SystemRandomNumberGenerator` cannot be replayed), and a
@@ -25,5 +27,3 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
         span < 1 ? 0 : Int64(unit() * span.rounded(.down))
     }
 }
-
-import Foundation

@@ -60,6 +60,11 @@ extension SimulationReport {
             run += " in \(String(format: "%.1f", performance.wallSeconds)) s (\(Int(performance.syncsPerSecond.rounded())) syncs/s)"
         }
         lines.append(run)
+        if let performance, !performance.phases.isEmpty {
+            let known = performance.phases.filter { $0.key != "report" }.values.reduce(0, +)
+            let parts = performance.phases.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }
+            lines.append("  time: " + (parts + ["devices \(String(format: "%.1f", max(0, performance.wallSeconds - known))) s"]).joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 

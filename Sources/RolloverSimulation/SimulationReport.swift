@@ -130,6 +130,9 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var stepCacheHits: Int
         public var stepCacheMisses: Int
         public var trustEvaluations: Int
+        /// Wall seconds by phase: enrollment, lifecycle (the scenario's start and the ticks), store writes (the
+        /// batched sync reports), and the report after the run; the rest of `wallSeconds` is the device loop.
+        public var phases: [String: Double]
     }
 
     /// The report without what differs between two runs of the same options and seed: the start time, the

@@ -115,7 +115,8 @@ extension SimulationRun {
             refusedBeforeActivation: refusedBeforeActivation, syncs: syncs, refusedConnections: refusedConnections,
             consistency: try await consistency(), devicesAtEnd: devicesAtEnd,
             performance: .init(wallSeconds: wall, syncsPerSecond: wall > 0 ? Double(syncs) / wall : 0, storeReportsWritten: recorder.rowsWritten,
-                               stepCacheHits: cache.hits, stepCacheMisses: cache.misses, trustEvaluations: cache.evaluations))
+                               stepCacheHits: cache.hits, stepCacheMisses: cache.misses, trustEvaluations: cache.evaluations,
+                               phases: phases.mapValues { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }))
     }
 
     /// The host a device with this trust store connects to at `time`.

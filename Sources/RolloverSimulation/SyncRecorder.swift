@@ -43,12 +43,16 @@ struct SyncRecorder {
         changes.append(report)
     }
 
-    /// Everything pending, in the order to write it in one `recordSyncs` call; `deviceID` and `platform` fill in
-    /// the heartbeats.
-    mutating func drain(start: Date, deviceID: (Int) -> Int64, platform: (Int) -> DevicePlatform) -> [SyncReport] {
-        guard !isEmpty else { return [] }
+    /// Everything pending (or only the changes), in the order to write it in one `recordSyncs` call; `deviceID` and
+    /// `platform` fill in the heartbeats.
+    mutating func drain(start: Date, heartbeats: Bool = true, deviceID: (Int) -> Int64, platform: (Int) -> DevicePlatform) -> [SyncReport] {
         var reports = changes
-        reports.reserveCapacity(changes.count + heartbeatSlots.count)
+        changes.removeAll(keepingCapacity: true)
+        guard heartbeats else {
+            rowsWritten += reports.count
+            return reports
+        }
+        reports.reserveCapacity(reports.count + heartbeatSlots.count)
         for slot32 in heartbeatSlots {
             let slot = Int(slot32)
             let seconds = pendingSeen[slot]
@@ -57,7 +61,6 @@ struct SyncRecorder {
                                       platform: platform(slot), held: nil, deliveries: []))
             pendingSeen[slot] = -1
         }
-        changes.removeAll(keepingCapacity: true)
         heartbeatSlots.removeAll(keepingCapacity: true)
         rowsWritten += reports.count
         return reports
