@@ -122,7 +122,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "RolloverTestSupport", path: "Sources/RolloverTestSupport"),
+        .target(name: "RolloverTestSupport", dependencies: ["RolloverCore"], path: "Sources/RolloverTestSupport"),
         .testTarget(
             name: "RolloverServerTests",
             dependencies: [

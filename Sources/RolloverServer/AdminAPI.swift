@@ -27,7 +27,7 @@ struct AdminAPI: Sendable {
         material = TrustMaterial(store: context.store, addresses: addresses.map(\.description))
         syncWriter = SyncWriter(store: context.store)
         scheduler = LifecycleScheduler(context: context, addresses: addresses, live: live, material: material, metrics: metrics, logger: logger)
-        changes = RolloverChanges(context: context, live: live, material: material, scheduler: scheduler)
+        changes = RolloverChanges(context: context, live: live, material: material, scheduler: scheduler, proofs: ProvenIdentities(context: context))
     }
 
     func register(on router: Router<AdminRequestContext>) {

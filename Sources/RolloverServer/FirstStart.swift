@@ -21,19 +21,10 @@ public struct FirstStart: Sendable {
 
     /// - Parameter caKeyType: the key of the CA when it is created now (P-256 by default, RSA-3072 on request).
     public func prepare(addresses: [ConnectionAddress], caKeyType: KeyType = .ecP256) async throws -> Outcome {
-        let authority = try await AuthorityService(context).authority(keyType: caKeyType)
+        // The CA root is standing trust material: every device gets it at enrollment and keeps it.
+        let authority = try await AuthorityService(context).authorityAsStandingRoot(keyType: caKeyType)
         let caFile = (context.dataFolder as NSString).appendingPathComponent("ca.pem")
         try authority.certificate.serializeAsPEM().pemString.write(toFile: caFile, atomically: true, encoding: .utf8)
-
-        // The CA root is standing trust material: every device gets it at enrollment and keeps it.
-        let caDER = try authority.certificate.derBytes()
-        let caSHA256 = ParsedCertificate.sha256Fingerprint(of: caDER)
-        if try await !context.store.trustArtifacts(includeWithdrawn: false).contains(where: { $0.sha256 == caSHA256 }) {
-            _ = try await context.store.insertTrustArtifact(
-                TrustArtifactRecord(sha256: caSHA256, der: caDER, subject: authority.certificate.subject.description,
-                                    notAfter: authority.certificate.notValidAfter, role: .anchor, addedAt: Date()),
-                tracked: false, actor: .system)
-        }
 
         let served = try await context.store.certificates(in: .active).filter { $0.source != .authority }
         if served.isEmpty {

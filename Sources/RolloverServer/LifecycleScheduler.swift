@@ -17,6 +17,7 @@ actor LifecycleScheduler: Service {
     private let material: TrustMaterial
     private let metrics: ServerMetrics
     private let webhook: AlertWebhook
+    private let proofs: ProvenIdentities
     private let logger: Logger
     private var wake: AsyncStream<Void>.Continuation?
     /// The longest the scheduler sleeps, for changes made on other nodes and the wall clock's own drift.
@@ -30,6 +31,7 @@ actor LifecycleScheduler: Service {
         self.material = material
         self.metrics = metrics
         webhook = AlertWebhook(store: context.store, logger: logger)
+        proofs = ProvenIdentities(context: context)
         self.logger = logger
     }
 
@@ -62,12 +64,9 @@ actor LifecycleScheduler: Service {
     @discardableResult
     func runOnce(now: Date) async -> Date? {
         do {
-            let outcome = try await engine.tick(now: now) { [context] certificate in
-                _ = try await LiveCertificates.identity(of: certificate, context: context)
-            }
+            let outcome = try await engine.tick(now: now, prove: proofs.prove)
             for activation in outcome.activations {
-                let identity = try await LiveCertificates.identity(of: activation.certificate, context: context)
-                live.install(identity, for: activation.certificate.hostName)
+                live.install(try await proofs.take(activation.certificate), for: activation.certificate.hostName)
                 logger.notice("activated", metadata: [
                     "rollover": "\(activation.rolloverID)", "certificate": "\(activation.certificate.id)",
                     "sha256": "\(activation.certificate.sha256)", "readiness": "\(activation.readiness?.summary ?? "not measured")",
@@ -95,21 +94,10 @@ actor LifecycleScheduler: Service {
     /// sync period after the switch, so a device that has not synced since reaches the server and learns the new
     /// address. (Clients that send no SNI, such as those connecting to an IP address, get the new default.)
     private func refreshAddressOverlap(now: Date) async throws {
-        let rollovers = try await context.store.rollovers()
         let syncPeriod = TimeInterval(Int(try await context.store.settingOrDefault("sync-period-seconds")) ?? 3600)
         var wanted: [String: StoredCertificate] = [:]
-        let changes = rollovers.filter { $0.preset == RolloverPreset.addressChange.rawValue && $0.state == .completed }
-        for change in changes {
-            guard let completed = change.completedAt, now < completed.addingTimeInterval(syncPeriod), let targetID = change.certificateID,
-                let target = try await context.store.certificate(id: targetID)
-            else { continue }
-            let covered = Set(ParsedCertificate.parse(der: target.der)?.subjectAlternativeNameTexts ?? [])
-            let previous = try await context.store.certificates(in: .retired)
-                .filter { $0.hostName == target.hostName && $0.source != .authority && $0.id < target.id }.max { $0.id < $1.id }
-            guard let previous else { continue }
-            for name in ParsedCertificate.parse(der: previous.der)?.subjectAlternativeNameTexts ?? [] where !covered.contains(name) {
-                wanted[name.lowercased()] = previous
-            }
+        for overlap in try await AddressOverlap.all(in: context.store, syncPeriod: syncPeriod) where now < overlap.until {
+            wanted[overlap.name] = overlap.certificate
         }
         var identities: [String: LiveCertificates.Identity] = [:]
         for (name, certificate) in wanted {

@@ -2,6 +2,7 @@ import Foundation
 import RolloverCore
 import RolloverPKI
 import RolloverStore
+import SwiftASN1
 import X509
 
 /// The server's own CA, created on first use and kept in the store like every other certificate and key.
@@ -26,6 +27,23 @@ public struct AuthorityService: Sendable {
 }
 
 extension AuthorityService {
+    /// The CA (created the first time) with its root in the standing trust material: every device receives it at
+    /// enrollment and keeps it, whatever rollovers come and go.
+    public func authorityAsStandingRoot(keyType: KeyType = .ecP256, at now: Date = Date()) async throws -> CertificateAuthority {
+        let authority = try await authority(keyType: keyType)
+        var serializer = DER.Serializer()
+        try serializer.serialize(authority.certificate)
+        let der = serializer.serializedBytes
+        let sha256 = ParsedCertificate.sha256Fingerprint(of: der)
+        if try await !context.store.trustArtifacts(includeWithdrawn: false).contains(where: { $0.sha256 == sha256 }) {
+            _ = try await context.store.insertTrustArtifact(
+                TrustArtifactRecord(sha256: sha256, der: der, subject: authority.certificate.subject.description,
+                                    notAfter: authority.certificate.notValidAfter, role: .anchor, addedAt: now),
+                tracked: false, actor: context.actor)
+        }
+        return authority
+    }
+
     /// A new key and server certificate from the CA for `addresses`, stored `staged` (activation is separate, so the
     /// same checks and confirmation apply). Used on first start and by reissue.
     public func issueServerCertificate(for addresses: [ConnectionAddress], hostName: String? = nil, validityDays: Int? = nil) async throws -> Int64 {

@@ -29,7 +29,8 @@ public struct LifecycleEngine: Sendable {
     public func tick(now: Date, prove: RolloverOperations.Prove) async throws -> Outcome {
         var outcome = Outcome()
         var state = try await loadState(now: now)
-        for decision in Lifecycle.decide(state) {
+        let decisions = Lifecycle.decide(state)
+        for decision in decisions {
             switch decision {
             case .activate(let rolloverID, let certificateID, let readiness, let reason):
                 do {
@@ -65,7 +66,10 @@ public struct LifecycleEngine: Sendable {
                 try await raise(alert, now: now, into: &outcome)
             }
         }
-        state = try await loadState(now: now, readiness: false)
+        // Only a change to rollovers or certificates moves the next instant; alerts alone do not.
+        if decisions.contains(where: { if case .alert = $0 { false } else { true } }) {
+            state = try await loadState(now: now, readiness: false)
+        }
         outcome.next = Lifecycle.nextEvent(state)
         return outcome
     }

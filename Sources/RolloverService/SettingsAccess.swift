@@ -8,11 +8,9 @@ extension Store {
         try await setting(key) ?? ServerSettings.defaults[key] ?? ""
     }
 
-    /// Every setting with its current value.
+    /// Every setting with its current value, in one read.
     public func allSettings() async throws -> [String: String] {
-        var values: [String: String] = [:]
-        for key in ServerSettings.keys { values[key] = try await settingOrDefault(key) }
-        return values
+        try await settings().merging(ServerSettings.defaults) { stored, _ in stored }.filter { ServerSettings.defaults[$0.key] != nil }
     }
 
     /// The lifecycle's rules as the settings say now.

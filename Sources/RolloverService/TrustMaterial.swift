@@ -55,7 +55,9 @@ public final class TrustMaterial: Sendable {
         let rollovers = try await store.rollovers()
         let open = Set(rollovers.filter { $0.state == .open }.map(\.id))
         let current = artifacts.filter { $0.withdrawnAt == nil }
-        let syncPeriod = try await setting("sync-period-seconds")
+        let settings = try await store.allSettings()
+        func number(_ key: String) -> Int { Int(settings[key] ?? "") ?? 3600 }
+        let syncPeriod = number("sync-period-seconds")
         let snapshot = Snapshot(
             items: current.map { artifact in
                 SyncPlanner.MaterialItem(item: TrustItem(role: artifact.role, fingerprint: artifact.sha256, pem: Self.pem(artifact.der)),
@@ -64,7 +66,7 @@ public final class TrustMaterial: Sendable {
             withdrawn: Set(artifacts.filter { $0.withdrawnAt != nil }.map(\.sha256)).subtracting(current.map(\.sha256)),
             reserve: try await reserve(rollovers.filter { $0.state == .open }),
             openRollovers: open, addresses: announced(rollovers, now: now, syncPeriod: syncPeriod), syncPeriod: syncPeriod,
-            retryAfter: TimeInterval(try await setting("delivery-retry-seconds")), loadedAt: .now)
+            retryAfter: TimeInterval(number("delivery-retry-seconds")), loadedAt: .now)
         cached.withLock { $0 = snapshot }
         return snapshot
     }
@@ -95,10 +97,6 @@ public final class TrustMaterial: Sendable {
             ?? configuredAddresses
         let overlapEnds = (latest.completedAt ?? latest.createdAt).addingTimeInterval(TimeInterval(syncPeriod))
         return now < overlapEnds ? addresses + previous.filter { !addresses.contains($0) } : addresses
-    }
-
-    private func setting(_ key: String) async throws -> Int {
-        Int(try await store.setting(key) ?? ServerSettings.defaults[key] ?? "") ?? 3600
     }
 
     public static func pem(_ der: [UInt8]) -> String {

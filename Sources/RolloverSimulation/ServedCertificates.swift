@@ -1,6 +1,5 @@
 import Foundation
 import RolloverCore
-import RolloverPKI
 import RolloverService
 import RolloverStore
 import SwiftASN1
@@ -10,8 +9,8 @@ import X509
 /// reads it: the active certificate for that SNI host name, else — for one sync period after an address change —
 /// the retired certificate that covered an old name, else the default active certificate.
 ///
-/// This mirrors `LiveCertificates.identity(for:)` and `LifecycleScheduler.refreshAddressOverlap` in RolloverServer,
-/// which the simulator cannot import; the overlap is computed from the time given rather than refreshed on a timer.
+/// This mirrors `LiveCertificates.identity(for:)` in RolloverServer, which the simulator cannot import; the old
+/// names come from the same `AddressOverlap` the server serves, compared with the virtual time given.
 struct ServedCertificates {
     struct Served {
         var id: Int64
@@ -56,21 +55,9 @@ struct ServedCertificates {
             if let host = certificate.hostName?.lowercased() { own[host] = certificate.id } else { defaultID = certificate.id }
         }
         overlaps = []
-        let changes = try await store.rollovers().filter { $0.preset == RolloverPreset.addressChange.rawValue && $0.state == .completed }
-        guard !changes.isEmpty else { return }
-        let retired = try await store.certificates(in: .retired)
-        for change in changes {
-            guard let completed = change.completedAt, let targetID = change.certificateID, let target = try await store.certificate(id: targetID)
-            else { continue }
-            let until = Int64(completed.addingTimeInterval(syncPeriod).timeIntervalSince(start).rounded(.up))
-            let covered = Set((ParsedCertificate.parse(der: target.der)?.subjectAlternativeNameTexts ?? []).map { $0.lowercased() })
-            guard let previous = retired.filter({ $0.hostName == target.hostName && $0.source != .authority && $0.id < target.id })
-                .max(by: { $0.id < $1.id })
-            else { continue }
-            try remember(previous)
-            for name in ParsedCertificate.parse(der: previous.der)?.subjectAlternativeNameTexts ?? [] where !covered.contains(name.lowercased()) {
-                overlaps.append((name.lowercased(), previous.id, until))
-            }
+        for overlap in try await AddressOverlap.all(in: store, syncPeriod: syncPeriod) {
+            try remember(overlap.certificate)
+            overlaps.append((overlap.name, overlap.certificate.id, Int64(overlap.until.timeIntervalSince(start).rounded(.up))))
         }
     }
 

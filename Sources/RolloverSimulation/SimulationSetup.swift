@@ -42,14 +42,7 @@ struct SimulationSetup {
             try await store.setSetting(key, to: value, actor: context.actor)
         }
 
-        let authority = try await AuthorityService(context).authority()
-        var serializer = DER.Serializer()
-        try serializer.serialize(authority.certificate)
-        let caDER = serializer.serializedBytes
-        _ = try await store.insertTrustArtifact(
-            TrustArtifactRecord(sha256: ParsedCertificate.sha256Fingerprint(of: caDER), der: caDER, subject: authority.certificate.subject.description,
-                                notAfter: authority.certificate.notValidAfter, role: .anchor, addedAt: start),
-            tracked: false, actor: context.actor)
+        let authority = try await AuthorityService(context).authorityAsStandingRoot(at: start)
 
         // The live certificate, issued at the virtual start so its expiry is a fixed offset from it (repeatable runs).
         let maximum = Int(try await store.settingOrDefault("maximum-validity-days")) ?? CertificateAuthority.defaultServerValidityDays

@@ -751,6 +751,15 @@ public final class PostgresStore: Store {
         return try found.first?.decode(String.self)
     }
 
+    public func settings() async throws -> [String: String] {
+        var values: [String: String] = [:]
+        for row in try await rows("SELECT key, value FROM settings") {
+            let (key, value) = try row.decode((String, String).self)
+            values[key] = value
+        }
+        return values
+    }
+
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
         try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM admin_tokens WHERE name = \(name)")

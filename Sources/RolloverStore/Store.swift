@@ -101,6 +101,8 @@ public protocol Store: Sendable {
     // MARK: Settings, admin tokens, audit log
     func setSetting(_ key: String, to value: String, actor: AuditActor) async throws
     func setting(_ key: String) async throws -> String?
+    /// Every stored setting in one read (keys never set are absent).
+    func settings() async throws -> [String: String]
     func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64
     func adminToken(tokenSHA256: String) async throws -> AdminTokenRecord?
     func revokeAdminToken(name: String, actor: AuditActor) async throws

@@ -79,34 +79,24 @@ struct DevicesCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Retire.self, Retry.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-        @Option(help: "Only this platform (macos, ios, windows, android, linux).") var platform: String?
-        @Option(help: "Only devices last seen before this ISO 8601 time (or never).") var seenBefore: String?
-        @Option(help: "Only devices last seen at or after this ISO 8601 time.") var seenAfter: String?
+        @OptionGroup var page: DevicePageOptions
         @Option(help: "Only devices of this rollover (with --state: in that delivery state).") var rollover: Int64?
-        @Option(help: "Delivery state: pending, delivered, installed, failed, retrying.") var state: String?
-        @Option(help: "Start after this device id (the previous page's `next`).") var after: Int64?
-        @Option(help: "Devices per page (1 to 1000).") var limit = 100
         @Flag(help: "Include retired devices.") var retired = false
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            var query = ["limit=\(limit)"]
-            if let platform { query.append("platform=\(platform)") }
-            if let seenBefore { query.append("seenBefore=\(seenBefore.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? seenBefore)") }
-            if let seenAfter { query.append("seenAfter=\(seenAfter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? seenAfter)") }
+            var query = page.query
             if let rollover { query.append("rollover=\(rollover)") }
-            if let state { query.append("state=\(state)") }
-            if let after { query.append("after=\(after)") }
             if retired { query.append("retired=true") }
             let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/devices?\(query.joined(separator: "&"))") }
             if json { return RemoteOutput.json(data) }
-            let page = RemoteOutput.object(data)
-            RemoteOutput.table(["ID", "NAME", "PLATFORM", "AGENT", "LAST SEEN", "RETIRED"], (page["devices"] as? [[String: Any]] ?? []).map {
+            let answer = RemoteOutput.object(data)
+            RemoteOutput.table(["ID", "NAME", "PLATFORM", "AGENT", "LAST SEEN", "RETIRED"], (answer["devices"] as? [[String: Any]] ?? []).map {
                 ["\($0["id"] ?? "")", "\($0["name"] ?? "")", "\($0["platform"] ?? "")", $0["agentVersion"] as? String ?? "-",
                  $0["lastSeenAt"] as? String ?? "never", $0["retiredAt"] as? String ?? "-"]
             })
-            if let next = page["next"] { print("More: --after \(next)") }
+            if let next = answer["next"] { print("More: --after \(next)") }
         }
     }
 

@@ -63,19 +63,11 @@ struct RolloutCommand: AsyncParsableCommand {
     struct Devices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The rollover's devices with their delivery state, last seen, attempts and reason.")
         @Argument(help: "The rollover's id.") var id: Int64
-        @Option(help: "pending, delivered, installed, failed or retrying.") var state: String?
-        @Option(help: "macos, windows, linux, ios or android.") var platform: String?
-        @Option(help: "Only devices last seen before this ISO 8601 time (or never).") var seenBefore: String?
-        @Option(help: "Only devices seen at or after this ISO 8601 time.") var seenAfter: String?
-        @Option(help: "Continue after this device id (the previous page's `next`).") var after: Int64?
-        @Option(help: "Devices per page, 1 to 1000.") var limit = 100
+        @OptionGroup var filters: DevicePageOptions
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
-            var query = ["limit=\(limit)"]
-            for (name, value) in [("state", state), ("platform", platform), ("seenBefore", seenBefore), ("seenAfter", seenAfter), ("after", after.map(String.init))] {
-                if let value { query.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)") }
-            }
+            let query = filters.query
             let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/rollovers/\(id)/devices?\(query.joined(separator: "&"))") }
             if json { return RemoteOutput.json(data) }
             let page = RemoteOutput.object(data)

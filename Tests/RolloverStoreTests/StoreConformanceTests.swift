@@ -62,6 +62,7 @@ struct StoreConformanceTests {
         let certificateID = try await store.insertCertificate(Self.certificate(keyID: keyID), actor: admin)
         try await store.setCertificateState(id: certificateID, to: .active, actor: .system)
         try await store.setSetting("https", to: "on", actor: admin)
+        #expect(try await store.settings() == ["https": "on"], "every stored setting in one read")
         _ = try await store.insertAdminToken(name: "ci", tokenSHA256: String(repeating: "a", count: 64), actor: admin)
         try await store.revokeAdminToken(name: "ci", actor: admin)
         let log = try await store.auditLog(limit: 10)

@@ -83,19 +83,12 @@ struct AdminDeviceAPI: Sendable {
         admin.get("devices") { request, _ in
             let query = request.uri.queryParameters
             var filter = DeviceFilter()
-            if let platform = query.get("platform") {
-                guard let known = DevicePlatform(rawValue: platform) else { throw APIError.badRequest("platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))") }
-                filter.platform = known
-            }
+            filter.platform = try Self.platform(request)
             filter.seenBefore = try query.get("seenBefore").map(Self.date)
             filter.seenAfter = try query.get("seenAfter").map(Self.date)
             filter.rolloverID = query.get("rollover", as: Int64.self)
-            if let state = query.get("state") {
-                guard let known = DeliveryState.allCases.first(where: { $0.description == state }), filter.rolloverID != nil else {
-                    throw APIError.badRequest("state needs rollover= and is one of \(DeliveryState.allCases.map(\.description).joined(separator: ", "))")
-                }
-                filter.deliveryState = known
-            }
+            filter.deliveryState = try Self.deliveryState(request)
+            guard filter.deliveryState == nil || filter.rolloverID != nil else { throw APIError.badRequest("state needs rollover=") }
             filter.includeRetired = query.get("retired") == "true"
             let limit = min(max(query.get("limit", as: Int.self) ?? 100, 1), 1000)
             let devices = try await context.store.devices(matching: filter, afterID: query.get("after", as: Int64.self), limit: limit)
@@ -127,6 +120,24 @@ struct AdminDeviceAPI: Sendable {
             if try await TrustMaterial.fingerprints(trusting: certificate, store: context.store).contains(sha256) { return true }
         }
         return false
+    }
+
+    /// `platform=`, checked.
+    static func platform(_ request: Request) throws -> DevicePlatform? {
+        guard let platform = request.uri.queryParameters.get("platform") else { return nil }
+        guard let known = DevicePlatform(rawValue: platform) else {
+            throw APIError.badRequest("platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return known
+    }
+
+    /// `state=` (a delivery state), checked.
+    static func deliveryState(_ request: Request) throws -> DeliveryState? {
+        guard let state = request.uri.queryParameters.get("state") else { return nil }
+        guard let known = DeliveryState.allCases.first(where: { $0.description == state }) else {
+            throw APIError.badRequest("state is one of \(DeliveryState.allCases.map(\.description).joined(separator: ", "))")
+        }
+        return known
     }
 
     static func date(_ text: String) throws -> Date {

@@ -33,18 +33,8 @@ struct RolloverAdminAPI: Sendable {
             let rollover = try await rollover(requestContext)
             let query = request.uri.queryParameters
             var filter = DeliveryFilter()
-            if let state = query.get("state") {
-                guard let known = DeliveryState.allCases.first(where: { $0.description == state }) else {
-                    throw APIError.badRequest("state is one of \(DeliveryState.allCases.map(\.description).joined(separator: ", "))")
-                }
-                filter.state = known
-            }
-            if let platform = query.get("platform") {
-                guard let known = DevicePlatform(rawValue: platform) else {
-                    throw APIError.badRequest("platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                filter.platform = known
-            }
+            filter.state = try AdminDeviceAPI.deliveryState(request)
+            filter.platform = try AdminDeviceAPI.platform(request)
             filter.seenBefore = try query.get("seenBefore").map(AdminDeviceAPI.date)
             filter.seenAfter = try query.get("seenAfter").map(AdminDeviceAPI.date)
             let limit = min(max(query.get("limit", as: Int.self) ?? 100, 1), 1000)

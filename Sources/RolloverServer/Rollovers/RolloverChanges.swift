@@ -11,6 +11,7 @@ struct RolloverChanges: Sendable {
     let live: LiveCertificates
     let material: TrustMaterial
     let scheduler: LifecycleScheduler
+    let proofs: ProvenIdentities
 
     func start(certificateID: Int64, preset: RolloverPreset, delay: TimeInterval?, addresses: [String]?, confirm: Bool,
                actor: AuditActor) async throws -> StartedRollover {
@@ -46,12 +47,10 @@ struct RolloverChanges: Sendable {
     /// Wakes the scheduler after a change that can move its next instant (settings, trust material).
     func changed() { scheduler.poke() }
 
-    private var prove: RolloverOperations.Prove {
-        { [context] certificate in _ = try await LiveCertificates.identity(of: certificate, context: context) }
-    }
+    private var prove: RolloverOperations.Prove { proofs.prove }
 
     private func install(_ activation: Activation) async throws {
-        live.install(try await LiveCertificates.identity(of: activation.certificate, context: context), for: activation.certificate.hostName)
+        live.install(try await proofs.take(activation.certificate), for: activation.certificate.hostName)
     }
 
     /// The service's refusals as API errors with their stable codes.
