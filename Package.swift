@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -69,8 +70,9 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("openapi.json")]
+            resources: [.copy("openapi.json"), .copy("Console/Templates"), .copy("Console/Assets")]
         ),
         .target(
             name: "RolloverAgent",
@@ -118,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "rollover-bench",
             dependencies: [
-                "RolloverStore", "RolloverCore",
+                "RolloverStore", "RolloverCore", "RolloverPKI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -33,8 +33,8 @@ struct CertificateSummary: ResponseEncodable, Decodable, Equatable {
 
 /// Files sent for inspection or import, as JSON (base64 contents) or multipart form data: one password for all,
 /// optional addresses to check (the server's connection addresses by default).
-struct UploadRequest: Decodable {
-    struct File: Decodable {
+struct UploadRequest: Decodable, Sendable {
+    struct File: Decodable, Sendable {
         var name: String
         var content: String
     }
@@ -79,8 +79,38 @@ struct TokenSummary: ResponseEncodable {
     var revokedAt: String?
 }
 
+/// A page of the audit log, newest first; `next` is the `before` of the following page, null on the last one.
 struct AuditPage: ResponseEncodable {
     var entries: [AuditEntry]
+    var next: Int64?
+
+    private enum CodingKeys: String, CodingKey { case entries, next }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(next, forKey: .next)  // null, not absent, on the last page
+    }
+}
+
+/// A changed setting: `{key: value}`, with `warnings` only when there are some.
+struct SettingChanged: ResponseEncodable {
+    var key: String
+    var value: String
+    var warnings: [String]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(value, forKey: Key(stringValue: key))
+        if !warnings.isEmpty { try container.encode(warnings, forKey: Key(stringValue: "warnings")) }
+    }
 }
 
 struct Health: ResponseEncodable {

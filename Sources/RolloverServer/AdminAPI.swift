@@ -17,20 +17,27 @@ struct AdminAPI: Sendable {
     /// Runs the lifecycle; the server runs it as a service, tests call `runOnce(now:)`.
     let scheduler: LifecycleScheduler
     let changes: RolloverChanges
+    /// HTTPS mode as this server applies it now (the console reads `httpsMode.isOn` for its warning). Starts on;
+    /// the server loads the stored setting before it serves (`httpsMode.refresh(from:)`). See `AdminSettings.swift`.
+    let httpsMode: HTTPSMode
+    /// The plain HTTP listeners (`rollover serve --plain-listen`) as URLs, named in `httpsModeWarning`.
+    var plainListeners: [String] = []
 
     init(context: ServiceContext, live: LiveCertificates, addresses: [ConnectionAddress], metrics: ServerMetrics = ServerMetrics(),
-         logger: Logger = Logger(label: "rollover")) {
+         httpsMode: HTTPSMode = HTTPSMode(), logger: Logger = Logger(label: "rollover")) {
         self.context = context
         self.live = live
         self.addresses = addresses
         self.metrics = metrics
+        self.httpsMode = httpsMode
         material = TrustMaterial(store: context.store, addresses: addresses.map(\.description))
         syncWriter = SyncWriter(store: context.store)
-        scheduler = LifecycleScheduler(context: context, addresses: addresses, live: live, material: material, metrics: metrics, logger: logger)
+        scheduler = LifecycleScheduler(context: context, addresses: addresses, live: live, material: material, metrics: metrics,
+                                       httpsMode: httpsMode, logger: logger)
         changes = RolloverChanges(context: context, live: live, material: material, scheduler: scheduler, proofs: ProvenIdentities(context: context))
     }
 
-    func register(on router: Router<AdminRequestContext>) {
+    func register(on router: Router<AdminRequestContext>) throws {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: StoreErrorMiddleware())
         router.get("/metrics") { _, _ in
@@ -41,9 +48,7 @@ struct AdminAPI: Sendable {
             let text = metrics.render(active: try await context.store.certificates(in: .active), deliveries: progress)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        router.get("/api/v1/health") { _, _ in
-            Health(status: "ok", activeCertificates: try await context.store.certificates(in: .active).filter { $0.source != .authority }.count)
-        }
+        router.get("/api/v1/health") { _, _ in try await health() }
         router.get("/api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
@@ -51,6 +56,7 @@ struct AdminAPI: Sendable {
         let admin = router.group("/api/v1/admin").add(middleware: AdminAuthentication(store: context.store))
         AdminDeviceAPI(context: context, material: material).register(on: admin)
         RolloverAdminAPI(context: context, changes: changes).register(on: admin)
+        try Console(api: self).register(on: router)
         admin.get("certificates") { _, _ in
             try await context.store.certificates(in: nil).map { CertificateSummary($0) }
         }
@@ -60,40 +66,14 @@ struct AdminAPI: Sendable {
             return InspectionReportJSON(await Inspector.inspect(files, options: options))
         }
         admin.post("certificates") { request, request_context in
-            let (files, options, hostName) = try await upload(request, request_context)
-            let outcome = try await CertificateImport(acting(request_context)).run(files, options: options, hostName: hostName)
-            guard let id = outcome.certificateID else {
-                throw APIError(.unprocessableContent, outcome.report.errors.first?.code.rawValue ?? "refused",
-                               outcome.report.errors.map(\.message).joined(separator: "; "))
-            }
-            var json = InspectionReportJSON(outcome.report)
-            json.ok = true
-            return ImportResponse(certificate: try await certificate(id), report: json)
+            try await importCertificate(try await upload(request, request_context), actor: request_context.requireActor())
         }
         admin.post("certificates/{id}/activate") { request, request_context in
             try await activate(request.uri.queryParameters.get("confirm") == "true",
                                id: request_context.parameters.require("id", as: Int64.self), actor: request_context.requireActor())
         }
         admin.post("certificates/reissue") { request, request_context in
-            let body = try await request.decode(as: ReissueRequest.self, context: request_context)
-            let actor = try request_context.requireActor()
-            let wanted: [ConnectionAddress]
-            do { wanted = try body.addresses.map { try $0.map(ConnectionAddress.init) } ?? addresses } catch {
-                throw APIError.badRequest("\(error)")
-            }
-            guard !wanted.isEmpty else { throw APIError.badRequest("a certificate needs at least one connection address") }
-            let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
-            if let days = body.delayDays {
-                // "After N days": a reserve, with the new addresses when they change.
-                let changesAddress = body.addresses != nil && Set(wanted) != Set(addresses)
-                let started = try await changes.start(certificateID: id, preset: changesAddress ? .addressChange : .reserve, delay: days * 86_400,
-                                                      addresses: changesAddress ? wanted.map(\.description) : nil, confirm: false, actor: actor)
-                return ReissueResponse(certificate: try await certificate(id), rollover: started.rollover, warnings: started.warnings)
-            }
-            if body.activate == true {
-                return ReissueResponse(certificate: try await activate(body.confirm == true, id: id, actor: actor).certificate, rollover: nil, warnings: [])
-            }
-            return ReissueResponse(certificate: try await certificate(id), rollover: nil, warnings: [])
+            try await reissue(try await request.decode(as: ReissueRequest.self, context: request_context), actor: request_context.requireActor())
         }
         admin.get("tokens") { _, _ in
             try await context.store.adminTokens().map { token in
@@ -104,10 +84,7 @@ struct AdminAPI: Sendable {
         admin.post("tokens") { request, request_context in
             struct NewToken: Decodable { var name: String }
             let name = try await request.decode(as: NewToken.self, context: request_context).name
-            guard !name.isEmpty, name.count <= 64 else { throw APIError.badRequest("a token name is 1 to 64 characters") }
-            let (token, hash) = AdminTokens.generate()
-            _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: try request_context.requireActor())
-            return TokenCreated(name: name, token: token)
+            return try await createToken(name: name, actor: request_context.requireActor())
         }
         admin.delete("tokens/{name}") { _, request_context in
             try await context.store.revokeAdminToken(name: request_context.parameters.require("name"), actor: try request_context.requireActor())
@@ -121,19 +98,66 @@ struct AdminAPI: Sendable {
                 throw APIError.notFound("no setting \(key); settings: \(ServerSettings.keys.joined(separator: ", "))")
             }
             let value = try await request.decode(as: Value.self, context: request_context).value
-            if let problem = ServerSettings.problem(key, value) { throw APIError.badRequest(problem) }
-            try await context.store.setSetting(key, to: value, actor: try request_context.requireActor())
-            try await material.reload()
-            changes.changed()
-            return [key: value]
+            let warnings = try await setSetting(key: key, value: value, actor: try request_context.requireActor())
+            return SettingChanged(key: key, value: value, warnings: warnings)
         }
         admin.get("audit") { request, _ in
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
-            return AuditPage(entries: try await context.store.auditLog(limit: limit))
+            let before: Int64?
+            if let text = request.uri.queryParameters.get("before") {
+                guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before is an audit entry id (a positive whole number)") }
+                before = id
+            } else {
+                before = nil
+            }
+            return try await auditPage(limit: limit, before: before)
         }
     }
 
-    private func certificate(_ id: Int64) async throws -> CertificateSummary {
+    /// Imports inspected files: refused with the first problem's code unless the inspection found none.
+    func importCertificate(_ input: ([FileContents], InspectionOptions, String?), actor: AuditActor) async throws -> ImportResponse {
+        let outcome = try await CertificateImport(context.acting(as: actor)).run(input.0, options: input.1, hostName: input.2)
+        guard let id = outcome.certificateID else {
+            throw APIError(.unprocessableContent, outcome.report.errors.first?.code.rawValue ?? "refused",
+                           outcome.report.errors.map(\.message).joined(separator: "; "))
+        }
+        var json = InspectionReportJSON(outcome.report)
+        json.ok = true
+        return ImportResponse(certificate: try await certificate(id), report: json)
+    }
+
+    /// Reissue from the server's CA, as the Kaspersky dialog offers it: keep or change the connection address;
+    /// activate immediately (proceed now) or after N days (a reserve, with the new addresses when they change).
+    func reissue(_ body: ReissueRequest, actor: AuditActor) async throws -> ReissueResponse {
+        let wanted: [ConnectionAddress]
+        do { wanted = try body.addresses.map { try $0.map(ConnectionAddress.init) } ?? addresses } catch {
+            throw APIError.badRequest("\(error)")
+        }
+        guard !wanted.isEmpty else { throw APIError.badRequest("a certificate needs at least one connection address") }
+        if body.delayDays == nil, body.activate == true { try await changes.requireHTTPSMode() }
+        let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
+        if let days = body.delayDays {
+            // "After N days": a reserve, with the new addresses when they change.
+            let changesAddress = body.addresses != nil && Set(wanted) != Set(addresses)
+            let started = try await changes.start(certificateID: id, preset: changesAddress ? .addressChange : .reserve, delay: days * 86_400,
+                                                  addresses: changesAddress ? wanted.map(\.description) : nil, confirm: false, actor: actor)
+            return ReissueResponse(certificate: try await certificate(id), rollover: started.rollover, warnings: started.warnings)
+        }
+        if body.activate == true {
+            return ReissueResponse(certificate: try await activate(body.confirm == true, id: id, actor: actor).certificate, rollover: nil, warnings: [])
+        }
+        return ReissueResponse(certificate: try await certificate(id), rollover: nil, warnings: [])
+    }
+
+    /// A new admin token, shown once; only its hash is kept.
+    func createToken(name: String, actor: AuditActor) async throws -> TokenCreated {
+        guard !name.isEmpty, name.count <= 64 else { throw APIError.badRequest("a token name is 1 to 64 characters") }
+        let (token, hash) = AdminTokens.generate()
+        _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: actor)
+        return TokenCreated(name: name, token: token)
+    }
+
+    func certificate(_ id: Int64) async throws -> CertificateSummary {
         guard let found = try await context.store.certificate(id: id) else {
             throw APIError.notFound("no certificate \(id)")
         }
@@ -142,7 +166,7 @@ struct AdminAPI: Sendable {
 
     /// Proceed now: refused while devices would be cut off unless confirmed; the chain and key are proven
     /// together before anything changes, then the store and the live server switch. Recorded as a rollover.
-    private func activate(_ confirmed: Bool, id: Int64, actor: AuditActor) async throws -> ActivationResponse {
+    func activate(_ confirmed: Bool, id: Int64, actor: AuditActor) async throws -> ActivationResponse {
         _ = try await certificate(id)
         let started = try await changes.start(certificateID: id, preset: .proceedNow, delay: nil, addresses: nil, confirm: confirmed, actor: actor)
         return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: started.devicesAtRisk)
@@ -155,6 +179,12 @@ struct AdminAPI: Sendable {
         } else {
             body = try await request.decode(as: UploadRequest.self, context: requestContext)
         }
+        return try inspectionInput(body)
+    }
+
+    /// What an upload (from the API or the console's form) asks to inspect or import, with the server's connection
+    /// addresses to check unless it names its own.
+    func inspectionInput(_ body: UploadRequest) throws -> ([FileContents], InspectionOptions, String?) {
         guard !body.files.isEmpty else { throw APIError.badRequest("no files were sent") }
         let password = body.password.map(Password.init)
         let files = try body.files.map { file in

@@ -6,6 +6,8 @@ public struct AdminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The admin token's name; nil on the routes that need no token.
     public var actor: AuditActor?
+    /// The console's signed-in session, on console pages.
+    var console: ConsoleVisit?
 
     public init(source: Source) {
         coreContext = .init(source: source)

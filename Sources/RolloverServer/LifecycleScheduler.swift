@@ -18,13 +18,15 @@ actor LifecycleScheduler: Service {
     private let metrics: ServerMetrics
     private let webhook: AlertWebhook
     private let proofs: ProvenIdentities
+    /// Kept in step with the store at every tick (a change made on another node reaches the plain listeners).
+    private let httpsMode: HTTPSMode
     private let logger: Logger
     private var wake: AsyncStream<Void>.Continuation?
     /// The longest the scheduler sleeps, for changes made on other nodes and the wall clock's own drift.
     static let longestSleep: TimeInterval = 60
 
     init(context: ServiceContext, addresses: [ConnectionAddress], live: LiveCertificates, material: TrustMaterial, metrics: ServerMetrics,
-         logger: Logger) {
+         httpsMode: HTTPSMode, logger: Logger) {
         self.context = context
         engine = LifecycleEngine(context, addresses: addresses)
         self.live = live
@@ -32,6 +34,7 @@ actor LifecycleScheduler: Service {
         self.metrics = metrics
         webhook = AlertWebhook(store: context.store, logger: logger)
         proofs = ProvenIdentities(context: context)
+        self.httpsMode = httpsMode
         self.logger = logger
     }
 
@@ -61,9 +64,12 @@ actor LifecycleScheduler: Service {
     }
 
     /// One tick; returns when to run next. Failures are logged and retried at the next tick, never fatal.
+    /// While HTTPS mode is off the lifecycle activates nothing (see `Lifecycle.decide`); the tick after it is
+    /// switched on (the settings change pokes the scheduler) activates what is due.
     @discardableResult
     func runOnce(now: Date) async -> Date? {
         do {
+            try await httpsMode.refresh(from: context.store)
             let outcome = try await engine.tick(now: now, prove: proofs.prove)
             for activation in outcome.activations {
                 live.install(try await proofs.take(activation.certificate), for: activation.certificate.hostName)

@@ -12,30 +12,40 @@ enum MultipartUpload {
             .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
     }
 
-    static func parse(_ body: ByteBuffer, boundary: String) throws -> UploadRequest {
+    /// One part of a form: its field name, the file name when it is a file, and its bytes.
+    struct Part {
+        var name: String
+        var fileName: String?
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    static func parts(_ body: ByteBuffer, boundary: String) throws -> [Part] {
         let parser = MultipartParser(boundary: boundary)
-        var parts: [(headers: [String: String], body: [UInt8])] = []
+        var parts: [Part] = []
         var headers: [String: String] = [:]
         var content: [UInt8] = []
         parser.onHeader = { field, value in headers[field.lowercased()] = value }
         parser.onBody = { buffer in content += buffer.readBytes(length: buffer.readableBytes) ?? [] }
         parser.onPartComplete = {
-            parts.append((headers, content))
+            let disposition = Self.parameters(headers["content-disposition"] ?? "")
+            parts.append(Part(name: disposition["name"] ?? "", fileName: disposition["filename"], body: content))
             headers = [:]
             content = []
         }
         do { try parser.execute(body) } catch { throw APIError.badRequest("the multipart upload is malformed") }
+        return parts
+    }
 
+    static func parse(_ body: ByteBuffer, boundary: String) throws -> UploadRequest {
         var upload = UploadRequest(files: [], password: nil, addresses: nil, hostName: nil)
-        for part in parts {
-            let disposition = Self.parameters(part.headers["content-disposition"] ?? "")
-            let text = String(decoding: part.body, as: UTF8.self)
-            switch disposition["name"] {
+        for part in try parts(body, boundary: boundary) {
+            switch part.name {
             case "file", "files", "files[]":
-                upload.files.append(.init(name: disposition["filename"] ?? "upload", content: Data(part.body).base64EncodedString()))
-            case "password": upload.password = text
-            case "address": upload.addresses = (upload.addresses ?? []) + [text]
-            case "hostName": upload.hostName = text.isEmpty ? nil : text
+                upload.files.append(.init(name: part.fileName ?? "upload", content: Data(part.body).base64EncodedString()))
+            case "password": upload.password = part.text
+            case "address": upload.addresses = (upload.addresses ?? []) + [part.text]
+            case "hostName": upload.hostName = part.text.isEmpty ? nil : part.text
             default: continue
             }
         }

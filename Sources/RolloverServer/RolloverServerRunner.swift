@@ -15,10 +15,10 @@ public struct RolloverServerRunner: Sendable {
         public var host: String
         public var port: Int
 
-        /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
-        public init(_ text: String) throws {
+        /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces); `option` names the flag in the error.
+        public init(_ text: String, option: String = "--listen") throws {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-                throw AuthorityError("--listen \(text) is not HOST:PORT")
+                throw AuthorityError("\(option) \(text) is not HOST:PORT")
             }
             let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             self.host = host.isEmpty ? "0.0.0.0" : host
@@ -30,6 +30,9 @@ public struct RolloverServerRunner: Sendable {
 
     public var dataFolder: String
     public var listeners: [Listener]
+    /// Plain HTTP listeners (`--plain-listen`): the device API and health only, and only while the `https-mode`
+    /// setting is off; everything else there, and everything while it is on, is 403 `https-required`.
+    public var plainListeners: [Listener] = []
     public var addresses: [ConnectionAddress]
     public var databaseURL: String?
     public var masterKeyFile: String?
@@ -60,8 +63,10 @@ public struct RolloverServerRunner: Sendable {
         tls.sslContextCallback = live.callback
 
         let router = Router(context: AdminRequestContext.self)
-        let api = AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics, logger: logger)
-        api.register(on: router)
+        var api = AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics, logger: logger)
+        api.plainListeners = plainListeners.map { "http://\($0)" }
+        try await api.httpsMode.refresh(from: context.store)
+        try api.register(on: router)
         let responder = router.buildResponder()
         var applications: [any Service] = []
         for listener in listeners {
@@ -72,12 +77,25 @@ public struct RolloverServerRunner: Sendable {
                 onServerRunning: { _ in say("Rollover is serving HTTPS on https://\(address)") },
                 logger: logger))
         }
+        if !plainListeners.isEmpty {
+            let plainRouter = Router(context: AdminRequestContext.self)
+            api.registerPlainHTTP(on: plainRouter)
+            let plainResponder = plainRouter.buildResponder()
+            for listener in plainListeners {
+                let address = listener.description
+                applications.append(Application(
+                    responder: plainResponder, server: .http1(), configuration: .init(address: .hostname(listener.host, port: listener.port)),
+                    onServerRunning: { _ in say("Rollover serves the device API over plain HTTP on http://\(address) while https-mode is off") },
+                    logger: logger))
+            }
+        }
+        if let warning = api.httpsModeWarning { say(warning) }
         say("Connection addresses: \(addresses.map(\.description).joined(separator: ", "))")
         say("CA certificate for clients: \(firstStart.caFile)")
         if let token = firstStart.newAdminToken {
             say("Admin token (shown once; also in \(firstStart.adminTokenFile), mode 0600): \(token)")
         }
-        say("Console: https://\(addresses.first?.description ?? "localhost"):\(listeners.first?.port ?? 8443)/ (arrives with the console)")
+        say("Console: https://\(addresses.first?.description ?? "localhost"):\(listeners.first?.port ?? 8443)/console (sign in with an admin token)")
         applications.append(api.scheduler)
         let group = ServiceGroup(configuration: .init(services: applications.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

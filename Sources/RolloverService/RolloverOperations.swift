@@ -16,6 +16,15 @@ public struct ConfirmationRequired: Error, Sendable {
     public var devices: [DeviceRecord]
 }
 
+/// An activation refused because the `https-mode` setting is off: no certificate change is served until it is on.
+public struct HTTPSModeOff: Error, Sendable, CustomStringConvertible {
+    public var description: String {
+        "HTTPS mode is off: no certificate change is served until it is on again; switch HTTPS mode on first (rollover settings https-mode on)"
+    }
+
+    public init() {}
+}
+
 /// Starting, cancelling and forcing rollovers: the administrator's side of the lifecycle.
 public struct RolloverOperations: Sendable {
     let context: ServiceContext
@@ -35,7 +44,9 @@ public struct RolloverOperations: Sendable {
         public var devicesAtRisk: Int
     }
 
-    /// Starts a rollover of `preset` for a staged certificate.
+    /// Starts a rollover of `preset` for a staged certificate. Proceed now is refused with `HTTPSModeOff` while the
+    /// `https-mode` setting is off; the other presets start (distributing trust material is what should happen
+    /// beforehand) and activate through the lifecycle once it is on.
     /// - Parameters:
     ///   - delay: "after N days" for reserve and address change.
     ///   - addresses: an address change's new connection addresses, which the target must cover.
@@ -59,6 +70,7 @@ public struct RolloverOperations: Sendable {
         let window = try RolloverPlanning.window(preset: preset, now: now, policy: policy, delay: delay, currentExpiry: current?.notAfter)
         var atRisk = 0
         if preset == .proceedNow {
+            guard policy.httpsModeOn else { throw HTTPSModeOff() }
             atRisk = try await refuseUnlessConfirmed(target, confirm: confirm, now: now, policy: policy)
             try await prove(target)
         }
@@ -77,7 +89,7 @@ public struct RolloverOperations: Sendable {
     }
 
     /// An administrator's "proceed now" on an open rollover: activates at once (refused while active devices have
-    /// not confirmed, unless `confirm`).
+    /// not confirmed, unless `confirm`, and with `HTTPSModeOff` while the `https-mode` setting is off).
     public func proceed(rolloverID: Int64, confirm: Bool, now: Date, prove: Prove) async throws -> Activation {
         let store = context.store
         guard let rollover = try await store.rollover(id: rolloverID), rollover.state == .open else {
@@ -87,6 +99,7 @@ public struct RolloverOperations: Sendable {
             throw StoreError(.conflict, "rollover \(rolloverID) distributes trust material only; there is nothing to activate")
         }
         let policy = try await store.lifecyclePolicy()
+        guard policy.httpsModeOn else { throw HTTPSModeOff() }
         let atRisk = try await refuseUnlessConfirmed(target, confirm: confirm, now: now, policy: policy)
         try await prove(target)
         let readiness = try await store.readiness(rolloverID: rolloverID, activeSince: now.addingTimeInterval(-policy.activityWindow))

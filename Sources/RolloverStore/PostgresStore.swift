@@ -797,14 +797,37 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func auditLog(limit: Int) async throws -> [AuditEntry] {
-        try await rows("SELECT id, at, actor, action, subject_kind, subject_id, detail FROM audit_log ORDER BY id DESC LIMIT \(limit)").map { row in
-            let (id, at, actor, action, kind, subject, detail) = try row.decode((Int64, Int64, String, String, String?, Int64?, String?).self)
-            return AuditEntry(id: id, at: Self.date(at), actor: actor, action: action, subjectKind: kind, subjectID: subject, detail: detail)
+    public func auditLog(limit: Int, before: Int64?) async throws -> [AuditEntry] {
+        try await rows("""
+            SELECT id, at, actor, action, subject_kind, subject_id, detail FROM audit_log WHERE id < \(before ?? Int64.max)
+            ORDER BY id DESC LIMIT \(limit)
+            """).map(Self.auditEntry)
+    }
+
+    public func confirmationTimeline(rolloverID: Int64, bucketSeconds: Int) async throws -> [(start: Date, count: Int)] {
+        let bucket = Int64(max(bucketSeconds, 1))
+        return try await rows("""
+            SELECT updated_at / \(bucket) AS bucket, count(*) FROM deliveries WHERE rollover_id = \(rolloverID) AND state = \(DeliveryState.installed.rawValue)
+            GROUP BY bucket ORDER BY bucket
+            """).map { row in
+            let (start, count) = try row.decode((Int64, Int64).self)
+            return (start: Self.date(start * bucket), count: Int(count))
         }
     }
 
+    public func auditHistory(subjectKind: String, subjectID: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await rows("""
+            SELECT id, at, actor, action, subject_kind, subject_id, detail FROM audit_log
+            WHERE subject_kind = \(subjectKind) AND subject_id = \(subjectID) ORDER BY id DESC LIMIT \(limit)
+            """).map(Self.auditEntry)
+    }
+
     // MARK: Helpers
+
+    private static func auditEntry(_ row: PostgresRow) throws -> AuditEntry {
+        let (id, at, actor, action, kind, subject, detail) = try row.decode((Int64, Int64, String, String, String?, Int64?, String?).self)
+        return AuditEntry(id: id, at: date(at), actor: actor, action: action, subjectKind: kind, subjectID: subject, detail: detail)
+    }
 
     private struct DeliveryKey: Hashable {
         var rolloverID: Int64

@@ -690,12 +690,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func auditLog(limit: Int) async throws -> [AuditEntry] {
+    public func auditLog(limit: Int, before: Int64?) async throws -> [AuditEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                AuditEntry(id: row["id"], at: Self.date(row["at"]), actor: row["actor"], action: row["action"],
-                           subjectKind: row["subject_kind"], subjectID: row["subject_id"], detail: row["detail"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before ?? Int64.max, limit]).map(Self.auditEntry)
         }
     }
 
@@ -708,6 +705,29 @@ public final class SQLiteStore: Store {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError(.conflict, "that already exists (\(error.message ?? "unique constraint"))")
         }
+    }
+
+    public func confirmationTimeline(rolloverID: Int64, bucketSeconds: Int) async throws -> [(start: Date, count: Int)] {
+        let bucket = max(bucketSeconds, 1)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT updated_at / ? AS bucket, count(*) AS n FROM deliveries WHERE rollover_id = ? AND state = ? GROUP BY bucket ORDER BY bucket
+                """, arguments: [bucket, rolloverID, DeliveryState.installed.rawValue]).map { row in
+                (start: Self.date((row["bucket"] as Int64) * Int64(bucket)), count: row["n"] as Int)
+            }
+        }
+    }
+
+    public func auditHistory(subjectKind: String, subjectID: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE subject_kind = ? AND subject_id = ? ORDER BY id DESC LIMIT ?",
+                             arguments: [subjectKind, subjectID, limit]).map(Self.auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: Row) -> AuditEntry {
+        AuditEntry(id: row["id"], at: date(row["at"]), actor: row["actor"], action: row["action"], subjectKind: row["subject_kind"],
+                   subjectID: row["subject_id"], detail: row["detail"])
     }
 
     private static func audit(_ db: Database, _ actor: AuditActor, _ action: String, _ kind: String?, _ id: Int64?, _ detail: String?) throws {

@@ -107,7 +107,14 @@ public protocol Store: Sendable {
     func adminToken(tokenSHA256: String) async throws -> AdminTokenRecord?
     func revokeAdminToken(name: String, actor: AuditActor) async throws
     func adminTokens() async throws -> [AdminTokenRecord]
-    func auditLog(limit: Int) async throws -> [AuditEntry]
+    /// The audit log newest first: at most `limit` entries with an id below `before` (every entry when nil), so
+    /// the last id of one page is the `before` of the next (a keyset page).
+    func auditLog(limit: Int, before: Int64?) async throws -> [AuditEntry]
+    /// Confirmations over time: how many of a rollover's deliveries were confirmed (installed) in each interval of
+    /// `bucketSeconds`, by the time of their last change; intervals with none are left out.
+    func confirmationTimeline(rolloverID: Int64, bucketSeconds: Int) async throws -> [(start: Date, count: Int)]
+    /// The entries about one subject (e.g. a certificate), newest first.
+    func auditHistory(subjectKind: String, subjectID: Int64, limit: Int) async throws -> [AuditEntry]
     /// One certificate by id.
     func certificate(id: Int64) async throws -> StoredCertificate?
 
@@ -128,6 +135,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
 
 extension Store {
+    /// The newest `limit` audit entries.
+    public func auditLog(limit: Int) async throws -> [AuditEntry] {
+        try await auditLog(limit: limit, before: nil)
+    }
+
     /// A rollover with no target window (trust material only, or tests): checks and deadline at `at`.
     public func insertRollover(certificateID: Int64?, preset: String, at: Date, actor: AuditActor) async throws -> Int64 {
         try await insertRollover(NewRollover(certificateID: certificateID, preset: preset, createdAt: at, checkAt: at, deadline: at),

@@ -131,6 +131,10 @@ enum StoreSchema {
                 """,
                 "CREATE INDEX alerts_by_at ON alerts(at, id)",
             ]),
+            // v5: a certificate's (or any subject's) history in the console, without reading the whole log.
+            Migration(version: 5, statements: [
+                "CREATE INDEX audit_by_subject ON audit_log(subject_kind, subject_id, id)",
+            ]),
         ]
     }
 

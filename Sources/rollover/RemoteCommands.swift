@@ -126,25 +126,31 @@ struct SettingsCommand: AsyncParsableCommand {
         }
         if json { return RemoteOutput.json(data) }
         let settings = RemoteOutput.object(data)
-        RemoteOutput.table(["SETTING", "VALUE"], settings.keys.sorted().map { [$0, "\(settings[$0] ?? "")"] })
+        RemoteOutput.table(["SETTING", "VALUE"], settings.keys.sorted().filter { $0 != "warnings" }.map { [$0, "\(settings[$0] ?? "")"] })
+        for warning in settings["warnings"] as? [String] ?? [] { print("warning: \(warning)") }
     }
 }
 
-/// `rollover audit`: the audit log, newest first.
+/// `rollover audit [--before ID]`: the audit log, newest first, a page at a time.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Show the audit log, newest first.")
-    @Option(help: "How many entries.") var limit = 50
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Show the audit log, newest first.",
+                                                    discussion: "A page at a time: a page that is not the last ends with the --before that shows the next one.")
+    @Option(help: "How many entries (1 to 1000).") var limit = 50
+    @Option(help: "Only entries older than this id (the next page: the id a page ends with, its `next` in --json).") var before: Int64?
     @OptionGroup var remote: RemoteOptions
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/audit?limit=\(limit)") }
+        let page = "/api/v1/admin/audit?limit=\(limit)" + (before.map { "&before=\($0)" } ?? "")
+        let data = try await remote.withClient { try await $0.send(.GET, page) }
         if json { return RemoteOutput.json(data) }
-        let entries = RemoteOutput.object(data)["entries"] as? [[String: Any]] ?? []
+        let answer = RemoteOutput.object(data)
+        let entries = answer["entries"] as? [[String: Any]] ?? []
         RemoteOutput.table(["WHEN", "WHO", "WHAT", "SUBJECT", "DETAIL"], entries.map { entry in
             let when = (entry["at"] as? Double).map { ISO8601DateFormatter().string(from: Date(timeIntervalSinceReferenceDate: $0)) } ?? "\(entry["at"] ?? "")"
             let subject = [entry["subjectKind"] as? String, (entry["subjectID"] as? Int).map(String.init)].compactMap { $0 }.joined(separator: " ")
             return [when, "\(entry["actor"] ?? "")", "\(entry["action"] ?? "")", subject, entry["detail"] as? String ?? ""]
         })
+        if let next = answer["next"] as? Int { print("Older entries: rollover audit --before \(next)") }
     }
 }

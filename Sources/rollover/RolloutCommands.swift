@@ -154,6 +154,6 @@ enum RolloutTable {
                     + ((answer["readinessHolds"] as? Bool) == true ? "holds" : "does not hold"))
         Swift.print("Next check or activation: \(rollover["checkAt"] ?? "-"), latest \(rollover["deadline"] ?? "-"), extensions \(rollover["extensions"] ?? 0)"
                     + ((rollover["heldAt"] as? String).map { ", held since \($0)" } ?? ""))
-        Swift.print("Projected activation: \(answer["projectedActivation"] as? String ?? (rollover["state"] as? String == "open" ? "none while not ready (extended, then the deadline policy)" : "-"))")
+        Swift.print("Projected activation: \(answer["projectedActivation"] as? String ?? (rollover["state"] as? String == "open" ? "none while not ready (extended, then the deadline policy) or while HTTPS mode is off" : "-"))")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The settings of `rollover serve` from every source, with the usual precedence: flags > environment
-/// (`ROLLOVER_DATA`, `ROLLOVER_LISTEN`, `ROLLOVER_ADDRESS`, `ROLLOVER_DATABASE`, `ROLLOVER_MASTER_KEY_FILE`;
-/// lists comma-separated) > a JSON config file (`--config` or `ROLLOVER_CONFIG`) > defaults.
+/// (`ROLLOVER_DATA`, `ROLLOVER_LISTEN`, `ROLLOVER_PLAIN_LISTEN`, `ROLLOVER_ADDRESS`, `ROLLOVER_DATABASE`,
+/// `ROLLOVER_MASTER_KEY_FILE`; lists comma-separated) > a JSON config file (`--config` or `ROLLOVER_CONFIG`) > defaults.
 /// Written here rather than with swift-configuration: five values read once at start do not need its providers.
 struct ServeSettings: Equatable {
     var data: String
@@ -10,6 +10,8 @@ struct ServeSettings: Equatable {
     var addresses: [String]
     var database: String?
     var masterKeyFile: String?
+    /// Plain HTTP listeners for the device API while HTTPS mode is off; none unless configured.
+    var plainListen: [String] = []
 
     /// What a config file may hold; every field optional.
     struct File: Decodable {
@@ -18,6 +20,7 @@ struct ServeSettings: Equatable {
         var addresses: [String]?
         var database: String?
         var masterKeyFile: String?
+        var plainListen: [String]?
     }
 
     static func resolve(flags: File, environment: [String: String], configFile: String?, defaultAddresses: [String]) throws -> ServeSettings {
@@ -36,6 +39,7 @@ struct ServeSettings: Equatable {
             listen: flags.listen ?? list("ROLLOVER_LISTEN") ?? file.listen ?? ["0.0.0.0:8443"],
             addresses: flags.addresses ?? list("ROLLOVER_ADDRESS") ?? file.addresses ?? defaultAddresses,
             database: flags.database ?? environment["ROLLOVER_DATABASE"] ?? file.database,
-            masterKeyFile: flags.masterKeyFile ?? environment["ROLLOVER_MASTER_KEY_FILE"] ?? file.masterKeyFile)
+            masterKeyFile: flags.masterKeyFile ?? environment["ROLLOVER_MASTER_KEY_FILE"] ?? file.masterKeyFile,
+            plainListen: flags.plainListen ?? list("ROLLOVER_PLAIN_LISTEN") ?? file.plainListen ?? [])
     }
 }

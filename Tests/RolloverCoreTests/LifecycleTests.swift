@@ -235,6 +235,35 @@ struct LifecycleTests {
         #expect(Lifecycle.nextEvent(later) == at(110), "the 90-day alert")
     }
 
+    @Test("while HTTPS mode is off a due activation waits with one https-mode-off warning, and comes at the first decision after it is on again")
+    func activationWaitsForHTTPSMode() throws {
+        var off = policy
+        off.httpsModeOn = false
+        #expect(LifecyclePolicy(setting: { $0 == "https-mode" ? "off" : nil }).httpsModeOn == false)
+        #expect(LifecyclePolicy(setting: { _ in nil }).httpsModeOn, "on by default")
+
+        var rollover = try distributeFirst()
+        var raised = Set<String>()
+        let day7 = step(&rollover, now: at(7), readiness: ready, policy: off, raised: &raised)
+        #expect(activation(in: day7) == nil)
+        guard case .alert(let alert)? = day7.first, day7.count == 1 else { Issue.record("\(day7)"); return }
+        #expect(alert.key == "https-mode-off-10" && alert.code == "https-mode-off" && alert.severity == .warning && alert.rolloverID == 10)
+        #expect(rollover.checkAt == at(7), "not extended: the rollover stays due")
+        #expect(step(&rollover, now: at(9), readiness: ready, policy: off, raised: &raised).isEmpty, "warned once")
+        #expect(Lifecycle.projectedActivation(rollover, readiness: ready, policy: off, now: at(9)) == nil)
+        // Not ready while off: extended as usual (not a certificate change).
+        var unreadyRollover = try distributeFirst()
+        #expect(step(&unreadyRollover, now: at(7), readiness: unready, policy: off, raised: &raised).contains(.extend(rolloverID: 10, checkAt: at(8), extensions: 1)))
+        #expect(activation(in: step(&rollover, now: at(9.5), readiness: ready, raised: &raised)) == 2, "on again: the next decision activates")
+
+        // A reserve whose instant came, or whose predecessor expired, waits too, without the activated-unready warning.
+        let reserve = LifecycleRollover(id: 11, preset: .reserve, certificateID: 3, createdAt: start, checkAt: at(5), deadline: at(5))
+        let waiting = Lifecycle.decide(LifecycleState(now: at(6), policy: off, rollovers: [reserve], live: [imported(expiresInDays: 5.5)],
+                                                      readiness: [11: unready]))
+        #expect(activation(in: waiting) == nil)
+        #expect(waiting.compactMap { if case .alert(let alert) = $0 { alert.code } else { nil } }.sorted() == ["certificate-expired", "https-mode-off"], "\(waiting)")
+    }
+
     @Test("the projected activation follows readiness and the deadline policy")
     func projectedActivation() throws {
         let rollover = try distributeFirst()

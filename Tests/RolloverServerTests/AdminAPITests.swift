@@ -25,7 +25,7 @@ struct AdminAPITests {
         let live = LiveCertificates()
         try await live.load(from: context)
         let router = Router(context: AdminRequestContext.self)
-        AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
+        try AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
         return Fixture(folder: folder, context: context, router: router, token: try #require(outcome.newAdminToken))
     }
 
@@ -43,7 +43,8 @@ struct AdminAPITests {
     @Test("the OpenAPI description lists exactly the routes the router serves")
     func openAPIMatchesRoutes() async throws {
         let fixture = try await fixture()
-        let served = Set(fixture.router.routes.map { "\($0.method) \($0.path)" })
+        // The console's HTML pages (and the redirect to them from /) are not part of the JSON API.
+        let served = Set(fixture.router.routes.map { "\($0.method) \($0.path)" }.filter { !$0.contains(" /console") && !$0.hasSuffix(" /") })
         let documented = Set(try Self.documentedOperations().map { method, path, _ in "\(method) \(path)" })
         #expect(served == documented, "undocumented: \(served.subtracting(documented).sorted()); not served: \(documented.subtracting(served).sorted())")
     }

@@ -23,7 +23,7 @@ struct DeviceAPITests {
         let live = LiveCertificates()
         try await live.load(from: context)
         router = Router(context: AdminRequestContext.self)
-        AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
+        try AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
     }
 
     func makeSecret(_ name: String, expiresAt: Date? = nil) async throws -> String {

@@ -29,7 +29,7 @@ struct RolloverAPITests: Sendable {
         try await live.load(from: context)
         router = Router(context: AdminRequestContext.self)
         api = AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")])
-        api.register(on: router)
+        try api.register(on: router)
         let (token, hash) = AdminTokens.generate()
         _ = try await context.store.insertAdminToken(name: "test-admin", tokenSHA256: hash, actor: .system)
         auth = [.authorization: "Bearer \(token)", .contentType: "application/json"]

@@ -73,6 +73,29 @@ struct StoreConformanceTests {
         try await store.close()
     }
 
+    @Test("the audit log pages newest first: each page continues below the last id of the one before, and the pages together are the whole log", arguments: StoreKind.allCases)
+    func auditLogKeysetPages(kind: StoreKind) async throws {
+        let folder = try TemporaryFolder()
+        guard let store = try await kind.open(in: folder.url) else { return }
+        for step in 1...7 { try await store.setSetting("step", to: "\(step)", actor: admin) }
+        let whole = try await store.auditLog(limit: 100)
+        #expect(whole.count == 7 && whole.map(\.id) == whole.map(\.id).sorted(by: >), "newest first")
+        #expect(try await store.auditLog(limit: 100, before: nil) == whole, "no cursor: the newest entries")
+        var pages: [[AuditEntry]] = []
+        var before: Int64?
+        repeat {
+            let page = try await store.auditLog(limit: 3, before: before)
+            #expect(page.allSatisfy { before == nil || $0.id < before! }, "only entries below the cursor")
+            pages.append(page)
+            before = page.count == 3 ? page.last?.id : nil
+        } while before != nil
+        #expect(pages.map(\.count) == [3, 3, 1])
+        #expect(pages.flatMap { $0 } == whole, "no entry skipped or repeated")
+        #expect(try await store.auditLog(limit: 3, before: try #require(whole.last?.id)).isEmpty, "nothing below the oldest")
+        #expect(try await store.auditLog(limit: 2, before: whole[2].id).map(\.id) == [whole[3].id, whole[4].id], "a cursor in the middle")
+        try await store.close()
+    }
+
     @Test("certificates are listed by state and a missing one is not-found", arguments: StoreKind.allCases)
     func certificateStates(kind: StoreKind) async throws {
         let folder = try TemporaryFolder()

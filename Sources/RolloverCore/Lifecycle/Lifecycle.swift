@@ -11,7 +11,7 @@ public enum Lifecycle {
     public static func decide(_ state: LifecycleState) -> [LifecycleDecision] {
         var decisions: [LifecycleDecision] = []
         for rollover in state.rollovers.sorted(by: { $0.id < $1.id }) where isDue(rollover, live: state.live, now: state.now) {
-            decisions += decide(rollover, state)
+            decisions += waitingForHTTPSMode(decide(rollover, state), rollover, state.policy)
         }
         for certificate in state.live.sorted(by: { $0.id < $1.id }) {
             decisions += watch(certificate, state)
@@ -96,6 +96,18 @@ public enum Lifecycle {
         }
     }
 
+    /// HTTPS mode off: no certificate change is served, so an activation (with the alerts that come with it) is
+    /// replaced by one warning and the rollover stays open and due; it activates at the first decision after
+    /// HTTPS mode is on again. Extensions and holds are not certificate changes and go on.
+    private static func waitingForHTTPSMode(_ decisions: [LifecycleDecision], _ rollover: LifecycleRollover,
+                                            _ policy: LifecyclePolicy) -> [LifecycleDecision] {
+        guard !policy.httpsModeOn, decisions.contains(where: { if case .activate = $0 { true } else { false } }) else { return decisions }
+        return [.alert(LifecycleAlert(
+            key: "https-mode-off-\(rollover.id)", severity: .warning, code: "https-mode-off",
+            message: "rollover \(rollover.id) is due to activate certificate \(rollover.certificateID.map(String.init) ?? "-") but HTTPS mode is off: no certificate change is served, and it activates once https-mode is on again",
+            certificateID: rollover.certificateID, rolloverID: rollover.id))]
+    }
+
     // MARK: Live certificates
 
     /// Automatic reissue for our own CA's certificates, expiry alerts for imported ones, and the loud alert when a
@@ -143,8 +155,10 @@ public enum Lifecycle {
 extension Lifecycle {
     /// When the rollover will activate if readiness stays as it is now: reserve presets at their instant;
     /// distribute first at its next check when the rule holds now, at the deadline under the `activate` policy,
-    /// otherwise not at all (nil: it will be extended, then held).
+    /// otherwise not at all (nil: it will be extended, then held). Nil while HTTPS mode is off: nothing activates
+    /// until it is on again.
     public static func projectedActivation(_ rollover: LifecycleRollover, readiness: Readiness, policy: LifecyclePolicy, now: Date) -> Date? {
+        guard policy.httpsModeOn else { return nil }
         switch rollover.preset {
         case .trust: return nil
         case .proceedNow, .reserve, .autoReissue, .addressChange: return max(rollover.checkAt, now)

@@ -24,6 +24,9 @@ public struct LifecyclePolicy: Sendable, Hashable {
     public var expiryAlertDays: [Int] = [90, 30, 14, 7, 3, 1]
     /// Reserve delays under this are allowed with a warning.
     public var shortReserveWarning: TimeInterval = 30 * 86_400
+    /// The `https-mode` setting is on. While it is off no certificate change is served: activations wait (the
+    /// rollover stays open) until it is on again; distribution, extensions and holds go on.
+    public var httpsModeOn: Bool = true
 
     public init() {}
 
@@ -39,5 +42,6 @@ public struct LifecyclePolicy: Sendable, Hashable {
         activityWindow = duration("activity-window", activityWindow)
         syncPeriod = TimeInterval(Int(value("sync-period-seconds")) ?? 3600)
         reissueLead = duration("reissue-lead", reissueLead)
+        httpsModeOn = value("https-mode") != "off"
     }
 }

@@ -21,14 +21,7 @@ struct AdminDeviceAPI: Sendable {
                 var expiresAt: Date?
             }
             let body = try await request.decode(as: NewSecret.self, context: requestContext)
-            guard (1...64).contains(body.name.count) else { throw APIError.badRequest("a secret's name is 1 to 64 characters") }
-            if let expiry = body.expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
-            let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
-            _ = try await context.store.insertEnrollmentSecret(name: body.name, secretSHA256: hash, expiresAt: body.expiresAt,
-                                                                actor: try requestContext.requireActor())
-            let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
-            return EnrollmentSecretCreated(name: body.name, secret: secret,
-                                           expiresAt: body.expiresAt.map { ISO8601DateFormatter().string(from: $0) }, anchors: anchors)
+            return try await createEnrollmentSecret(name: body.name, expiresAt: body.expiresAt, actor: requestContext.requireActor())
         }
         admin.delete("enrollment-secrets/{name}") { _, requestContext in
             try await context.store.revokeEnrollmentSecret(name: requestContext.parameters.require("name"), actor: try requestContext.requireActor())
@@ -112,6 +105,17 @@ struct AdminDeviceAPI: Sendable {
             guard try await context.store.device(id: id) != nil else { throw APIError.notFound("no device \(id)") }
             return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: try requestContext.requireActor()))
         }
+    }
+
+    /// A new enrollment secret, shown once with the anchors a device needs to trust the server on its first sync.
+    func createEnrollmentSecret(name: String, expiresAt: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
+        guard (1...64).contains(name.count) else { throw APIError.badRequest("a secret's name is 1 to 64 characters") }
+        if let expiry = expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
+        let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
+        _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, actor: actor)
+        let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
+        return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: expiresAt.map { ISO8601DateFormatter().string(from: $0) },
+                                       anchors: anchors)
     }
 
     /// Whether an active served certificate is trusted through this fingerprint (its leaf, chain or our CA root).

@@ -68,12 +68,12 @@ struct RolloverAdminAPI: Sendable {
         try await rollover(id: try requestContext.parameters.require("id", as: Int64.self))
     }
 
-    private func rollover(id: Int64) async throws -> RolloverRecord {
+    func rollover(id: Int64) async throws -> RolloverRecord {
         guard let rollover = try await context.store.rollover(id: id) else { throw APIError.notFound("no rollover \(id)") }
         return rollover
     }
 
-    private func details(_ rollover: RolloverRecord) async throws -> RolloverDetails {
+    func details(_ rollover: RolloverRecord) async throws -> RolloverDetails {
         let now = Date()
         let policy = try await context.store.lifecyclePolicy()
         let readiness = try await context.store.readiness(rolloverID: rollover.id, activeSince: now.addingTimeInterval(-policy.activityWindow))

@@ -5,7 +5,9 @@ import RolloverService
 import RolloverStore
 
 /// Every administrator's change to rollovers goes through here, so that each one is proven, swapped into the live
-/// certificates when it activates, reflected in the trust material at once, and wakes the scheduler.
+/// certificates when it activates, reflected in the trust material at once, and wakes the scheduler. While HTTPS
+/// mode is off, an activation (proceed now, at start or on an open rollover) is refused with 409 `https-mode-off`
+/// and nothing changes; rollovers that activate later start as usual and wait for HTTPS mode.
 struct RolloverChanges: Sendable {
     let context: ServiceContext
     let live: LiveCertificates
@@ -47,6 +49,15 @@ struct RolloverChanges: Sendable {
     /// Wakes the scheduler after a change that can move its next instant (settings, trust material).
     func changed() { scheduler.poke() }
 
+    /// Refuses with 409 `https-mode-off` while the `https-mode` setting is off, for a change that would activate at
+    /// once and has something to do first (a reissue with activate issues nothing then). `start` and `proceed`
+    /// refuse on their own.
+    func requireHTTPSMode() async throws {
+        guard try await context.store.lifecyclePolicy().httpsModeOn else { throw Self.httpsModeOff(HTTPSModeOff()) }
+    }
+
+    private static func httpsModeOff(_ refusal: HTTPSModeOff) -> APIError { APIError(.conflict, "https-mode-off", refusal.description) }
+
     private var prove: RolloverOperations.Prove { proofs.prove }
 
     private func install(_ activation: Activation) async throws {
@@ -59,6 +70,8 @@ struct RolloverChanges: Sendable {
             throw APIError(.conflict, "confirmation-required",
                            "\(refusal.devicesAtRisk) active device(s) hold neither the new certificate nor a CA it chains to and would lose the connection; repeat with confirm=true to proceed",
                            details: ["devicesAtRisk": refusal.devicesAtRisk], devices: refusal.devices.map(DeviceSummary.init))
+        } catch let refusal as HTTPSModeOff {
+            throw Self.httpsModeOff(refusal)
         } catch let refusal as RolloverPlanning.Refusal {
             throw APIError(.badRequest, refusal.code, refusal.message)
         } catch let error as StoreError where error.code == .conflict {

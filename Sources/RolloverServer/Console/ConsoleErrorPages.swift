@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import RolloverStore
+
+/// Console routes answer in HTML: a refusal (with its stable code) or a failure becomes a page, not the API's JSON.
+struct ConsoleErrorPages: RouterMiddleware {
+    typealias Context = AdminRequestContext
+    let renderer: ConsoleRenderer
+
+    struct Failure: Sendable {
+        var status: Int
+        var code: String
+        var message: String
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return page(error.status, error.code, error.message, context)
+        } catch let error as StoreError {
+            switch error.code {
+            case .notFound: return page(.notFound, "not-found", error.description, context)
+            case .conflict: return page(.conflict, "conflict", error.description, context)
+            case .invalid: return page(.badRequest, "bad-request", error.description, context)
+            }
+        } catch let error as HTTPError {
+            return page(error.status, "http-\(error.status.code)", error.body ?? error.status.reasonPhrase, context)
+        } catch {
+            context.logger.error("console: \(String(reflecting: type(of: error)))")
+            return page(.internalServerError, "internal", "something went wrong; the server's log has the details", context)
+        }
+    }
+
+    private func page(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ context: Context) -> Response {
+        renderer.response("error", Failure(status: status.code, code: code, message: message), status: status)
+    }
+}
