@@ -17,7 +17,8 @@ from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL = os.environ["CONSOLE_URL"].rstrip("/")
 TOKEN = os.environ["ADMIN_TOKEN"]
@@ -68,8 +69,14 @@ def shoot(driver, name):
         time.sleep(0.2)
         driver.save_screenshot(os.path.join(SHOTS, f"{name}-{width}x{height}.png"))
         if width < 500:
-            overflow = driver.execute_script("return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
-            check(not overflow, f"{name}: the page scrolls sideways at {width} px (only tables may scroll, inside their box)")
+            wide = driver.execute_script("""
+                const limit = document.documentElement.clientWidth + 1;
+                if (document.documentElement.scrollWidth <= limit) return [];
+                return [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right > limit && !e.closest('.table-wrap'))
+                  .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 8);
+            """)
+            check(not wide, f"{name}: the page scrolls sideways at {width} px (only tables may scroll, inside their box): {wide}")
     driver.set_window_size(*SIZES[0])
 
 
@@ -92,8 +99,15 @@ def visit(driver, path, name):
     shoot(driver, name)
 
 
+def click_and_wait(driver, element):
+    """Clicks a button that sends a form and waits for the next page to replace this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
 def submit(driver, css):
-    driver.find_element(By.CSS_SELECTOR, css).click()
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, css))
 
 
 def count(driver, state):
@@ -144,9 +158,12 @@ def main():
         check(PFX_SUBJECT in text(driver, "#report-subject"), f"the report does not show the subject {PFX_SUBJECT}")
         accessible(driver, "import-report")
         shoot(driver, "import-report")
+        report_tab = driver.current_window_handle
+        driver.switch_to.new_window("tab")
         driver.get(URL + "/console/certificates")
         check(len(driver.find_elements(By.CSS_SELECTOR, "#certificates tbody tr")) == before, "inspecting changed the certificate list")
-        driver.back()
+        driver.close()
+        driver.switch_to.window(report_tab)
 
         step("Distribute root certificate: import it and start a distribute-first rollover")
         submit(driver, "#distribute-root")
@@ -183,7 +200,7 @@ def main():
         shoot(driver, "rollover-filtered")
 
         step("retry the failed delivery")
-        rows[0].find_element(By.CSS_SELECTOR, "button.retry-device").click()
+        click_and_wait(driver, rows[0].find_element(By.CSS_SELECTOR, "button.retry-device"))
         notice = text(driver, "#notice")
         check("1 delivery" in notice, f"the retry did not report one delivery: {notice}")
         check("state=failed" in driver.current_url, "the retry did not return to the filtered table")
@@ -192,7 +209,7 @@ def main():
         driver.get(URL + "/console/devices")
         accessible(driver, "devices")
         shoot(driver, "devices")
-        driver.find_element(By.PARTIAL_LINK_TEXT, FAILING).click()
+        click_and_wait(driver, driver.find_element(By.PARTIAL_LINK_TEXT, FAILING))
         check(FAILING in text(driver, "h1"), "the device page is not the failing device's")
         accessible(driver, "device")
         shoot(driver, "device")
@@ -215,7 +232,7 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "#pending-rollovers tbody tr")) == 2, "the overview does not show both rollovers in progress")
         check("reserve" in text(driver, "#pending-rollovers"), "the overview does not show the reserve")
         shoot(driver, "overview-with-rollovers")
-        driver.find_element(By.CSS_SELECTOR, "#live-certificates a").click()
+        click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "#live-certificates a"))
         accessible(driver, "certificate")
         shoot(driver, "certificate")
         check(driver.find_elements(By.CSS_SELECTOR, "#history tbody tr"), "the certificate's history is empty")

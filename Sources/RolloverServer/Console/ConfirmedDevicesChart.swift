@@ -64,7 +64,9 @@ struct ConfirmedDevicesChart {
         func marker(_ date: Date?, _ label: String, _ colour: String, dash: String, id: String) {
             guard let date, date >= start, date <= end else { return }
             parts.append(##"<g id="\##(id)"><line x1="\##(number(x(date)))" x2="\##(number(x(date)))" y1="\##(number(top))" y2="\##(number(height - bottom))" stroke="\##(colour)" stroke-width="1.5" stroke-dasharray="\##(dash)"/>"##
-                + ##"<text x="\##(number(x(date) + 3))" y="\##(number(height - 8))" font-size="11" fill="\##(colour)">\##(label)</text></g>"##)
+                + (x(date) > width / 2
+                    ? ##"<text x="\##(number(x(date) - 3))" y="\##(number(height - 8))" font-size="11" text-anchor="end" fill="\##(colour)">\##(label)</text></g>"##
+                    : ##"<text x="\##(number(x(date) + 3))" y="\##(number(height - 8))" font-size="11" fill="\##(colour)">\##(label)</text></g>"##))
         }
         marker(firstCheck, "first check", "#0b57d0", dash: "2 3", id: "chart-check")
         marker(deadline, "deadline", "#b3261e", dash: "6 3", id: "chart-deadline")

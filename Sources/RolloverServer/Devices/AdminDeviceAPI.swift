@@ -128,7 +128,8 @@ struct AdminDeviceAPI: Sendable {
 
     /// `platform=`, checked.
     static func platform(_ request: Request) throws -> DevicePlatform? {
-        guard let platform = request.uri.queryParameters.get("platform") else { return nil }
+        // An empty value (a form's "any" choice) is no filter.
+        guard let platform = request.uri.queryParameters.get("platform"), !platform.isEmpty else { return nil }
         guard let known = DevicePlatform(rawValue: platform) else {
             throw APIError.badRequest("platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -137,7 +138,7 @@ struct AdminDeviceAPI: Sendable {
 
     /// `state=` (a delivery state), checked.
     static func deliveryState(_ request: Request) throws -> DeliveryState? {
-        guard let state = request.uri.queryParameters.get("state") else { return nil }
+        guard let state = request.uri.queryParameters.get("state"), !state.isEmpty else { return nil }
         guard let known = DeliveryState.allCases.first(where: { $0.description == state }) else {
             throw APIError.badRequest("state is one of \(DeliveryState.allCases.map(\.description).joined(separator: ", "))")
         }
