@@ -49,9 +49,10 @@ struct ConfirmedDevicesChart {
         parts.append(##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="confirmed-chart" viewBox="0 0 \##(Int(width)) \##(Int(height))" role="img" aria-labelledby="chart-title chart-desc">"##)
         parts.append(##"<title id="chart-title">Confirmed devices over time</title>"##)
         parts.append(##"<desc id="chart-desc">\##(total) of \##(deliveries) device(s) confirmed; the readiness threshold is \##(threshold) (\##(thresholdPercent)% of \##(activeDevices) active).</desc>"##)
-        // Axes and a light grid at quarters.
-        for quarter in 0...4 {
-            let value = yMax * Double(quarter) / 4
+        // Axes and a light grid at whole-device steps, about four of them.
+        let step = max(1, Int((yMax / 4).rounded(.up)))
+        for tick in stride(from: 0, through: Int(yMax), by: step) {
+            let value = Double(tick)
             parts.append(##"<line x1="\##(number(left))" x2="\##(number(width - right))" y1="\##(number(y(value)))" y2="\##(number(y(value)))" stroke="#e3e7ed" stroke-width="1"/>"##)
             parts.append(##"<text x="\##(number(left - 6))" y="\##(number(y(value) + 4))" font-size="11" text-anchor="end" fill="#4a5360">\##(Int(value.rounded()))</text>"##)
         }
