@@ -1,50 +1,49 @@
 import Foundation
 import RolloverStore
 
-/// Group commit for device syncs: reports arriving together are written in one transaction, and each sync is
-/// answered only once its report is durable. Thousands of syncs a second become tens of transactions, and a
-/// crash loses nothing a device was told had been recorded.
+/// Group commit for device syncs: each sync is answered only once its report is durable, and reports that arrive
+/// while a transaction is being written go together in the next one. The first report after a quiet spell is
+/// written at once (no gathering delay, so a lone sync waits only for its own write); under load, every write
+/// carries all that arrived during the previous one, so thousands of syncs a second become tens of transactions.
+/// A crash loses nothing a device was told had been recorded.
 actor SyncWriter {
     private let store: any Store
     private let maximumBatch: Int
-    private let gatherFor: Duration
     private var pending: [SyncReport] = []
     private var waiting: [CheckedContinuation<Void, any Error>] = []
-    private var flushScheduled = false
+    private var writing = false
 
-    init(store: any Store, maximumBatch: Int = 1000, gatherFor: Duration = .milliseconds(10)) {
+    init(store: any Store, maximumBatch: Int = 1000) {
         self.store = store
         self.maximumBatch = maximumBatch
-        self.gatherFor = gatherFor
     }
 
     func record(_ report: SyncReport) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             pending.append(report)
             waiting.append(continuation)
-            if pending.count >= maximumBatch {
-                Task { await self.flush() }
-            } else if !flushScheduled {
-                flushScheduled = true
-                Task {
-                    try? await Task.sleep(for: gatherFor)
-                    await self.flush()
-                }
+            if !writing {
+                writing = true
+                Task { await self.drain() }
             }
         }
     }
 
-    private func flush() async {
-        flushScheduled = false
-        guard !pending.isEmpty else { return }
-        let batch = pending, waiters = waiting
-        pending = []
-        waiting = []
-        do {
-            try await store.recordSyncs(batch)
-            for waiter in waiters { waiter.resume() }
-        } catch {
-            for waiter in waiters { waiter.resume(throwing: error) }
+    /// Writes batches until nothing is pending. The actor is re-entered while a batch is written, which is how the
+    /// next batch fills.
+    private func drain() async {
+        while !pending.isEmpty {
+            let count = min(pending.count, maximumBatch)
+            let batch = Array(pending.prefix(count)), waiters = Array(waiting.prefix(count))
+            pending.removeFirst(count)
+            waiting.removeFirst(count)
+            do {
+                try await store.recordSyncs(batch)
+                for waiter in waiters { waiter.resume() }
+            } catch {
+                for waiter in waiters { waiter.resume(throwing: error) }
+            }
         }
+        writing = false
     }
 }
