@@ -1,13 +1,13 @@
 import Crypto
 import Foundation
-import X509
 import RolloverCore
 import SwiftASN1
+import X509
 
 /// SHA-256 of a certificate's DER as lowercase hex: the fingerprint the sync protocol speaks.
 enum CertificateFingerprint {
     static func sha256(der: [UInt8]) -> String {
-        SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: der).hexEncoded
     }
 
     static func sha256(_ certificate: Certificate) -> String {

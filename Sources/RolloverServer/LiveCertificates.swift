@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RolloverCore
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -36,7 +37,7 @@ public final class LiveCertificates: Sendable {
             let configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: ([leaf] + chain).map { .certificate($0) }, privateKey: .privateKey(key))
             _ = try NIOSSLContext(configuration: configuration)
-            let sha256 = SHA256.hash(data: leafDER).map { String(format: "%02x", $0) }.joined()
+            let sha256 = SHA256.hash(data: leafDER).hexEncoded
             return Identity(chain: [leaf] + chain, key: key, sha256: sha256)
         }.value
     }

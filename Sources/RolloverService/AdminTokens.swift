@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RolloverCore
 
 /// Admin tokens: 256 random bits, shown once; only their SHA-256 is stored.
 public enum AdminTokens {
@@ -13,7 +14,7 @@ public enum AdminTokens {
     }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexEncoded
     }
 
     /// Compares two hashes without an early exit, so timing tells nothing about how much of a guess matched.

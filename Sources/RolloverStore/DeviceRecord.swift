@@ -47,6 +47,20 @@ public struct DeviceFilter: Sendable, Hashable {
     }
 }
 
+/// What answering one device's sync needs from the store, read together: the device (by its token's hash), its
+/// deliveries and the fingerprints it last said it held.
+public struct DeviceSyncState: Sendable, Hashable {
+    public var device: DeviceRecord
+    public var deliveries: [DeviceDelivery]
+    public var held: [String]
+
+    public init(device: DeviceRecord, deliveries: [DeviceDelivery], held: [String]) {
+        self.device = device
+        self.deliveries = deliveries
+        self.held = held
+    }
+}
+
 /// One of a device's deliveries, for its history.
 public struct DeviceDelivery: Sendable, Hashable {
     public var rolloverID: Int64

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RolloverCore
 
 /// The 256-bit key every private key is sealed under. From `ROLLOVER_MASTER_KEY` (base64), a file
 /// (`--master-key-file`), or created on first start as `master.key` (mode 0600) in the data folder.
@@ -16,7 +17,7 @@ public struct MasterKey: Sendable {
             throw StoreError(.invalid, "a master key must be 32 bytes (base64 of 32 random bytes); this one is \(bytes.count)")
         }
         key = SymmetricKey(data: bytes)
-        id = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+        id = SHA256.hash(data: bytes).prefix(8).hexEncoded
     }
 
     /// A new random key.

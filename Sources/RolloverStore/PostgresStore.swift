@@ -325,6 +325,12 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func syncState(tokenSHA256: String) async throws -> DeviceSyncState? {
+        // Three statements on the pool; PostgreSQL plans and caches them server-side.
+        guard let device = try await device(tokenSHA256: tokenSHA256) else { return nil }
+        return DeviceSyncState(device: device, deliveries: try await deviceDeliveries(deviceID: device.id), held: try await deviceTrust(deviceID: device.id))
+    }
+
     public func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int {
         let found = try await rows(Self.unconfirmed("count(*)", fingerprints: fingerprints, activeSince: activeSince))
         return Int(try found.first?.decode(Int64.self) ?? 0)

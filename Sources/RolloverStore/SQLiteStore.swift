@@ -288,11 +288,26 @@ public final class SQLiteStore: Store {
     }
 
     public func deviceDeliveries(deviceID: Int64) async throws -> [DeviceDelivery] {
+        try await pool.read { db in try Self.deliveries(db, deviceID: deviceID) }
+    }
+
+    public func syncState(tokenSHA256: String) async throws -> DeviceSyncState? {
+        // One read and cached statements: a sync used to take three reads, each compiling its SQL again.
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE device_id = ? ORDER BY rollover_id DESC", arguments: [deviceID]).map { row in
-                DeviceDelivery(rolloverID: row["rollover_id"], state: DeliveryState(rawValue: row["state"]) ?? .pending, reason: row["reason"],
-                               attempts: row["attempts"], updatedAt: Self.date(row["updated_at"]))
-            }
+            guard let device = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM devices WHERE token_sha256 = ?"),
+                                                arguments: [tokenSHA256]).map(Self.device)
+            else { return nil }
+            let held = try String.fetchAll(try db.cachedStatement(sql: "SELECT sha256 FROM device_trust WHERE device_id = ? ORDER BY sha256"),
+                                           arguments: [device.id])
+            return DeviceSyncState(device: device, deliveries: try Self.deliveries(db, deviceID: device.id), held: held)
+        }
+    }
+
+    private static func deliveries(_ db: Database, deviceID: Int64) throws -> [DeviceDelivery] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM deliveries WHERE device_id = ? ORDER BY rollover_id DESC"),
+                         arguments: [deviceID]).map { row in
+            DeviceDelivery(rolloverID: row["rollover_id"], state: DeliveryState(rawValue: row["state"]) ?? .pending, reason: row["reason"],
+                           attempts: row["attempts"], updatedAt: date(row["updated_at"]))
         }
     }
 

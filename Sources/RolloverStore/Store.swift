@@ -50,6 +50,9 @@ public protocol Store: Sendable {
     func deviceTrust(deviceID: Int64) async throws -> [String]
     /// Every delivery of one device, newest rollover first.
     func deviceDeliveries(deviceID: Int64) async throws -> [DeviceDelivery]
+    /// The device a sync token belongs to, with its deliveries and held fingerprints, in one read (the hot path of
+    /// every device sync); nil for an unknown token.
+    func syncState(tokenSHA256: String) async throws -> DeviceSyncState?
     /// Active (synced since `activeSince`), unretired devices whose trust store holds none of `fingerprints`:
     /// the devices that would lose the connection if a chain trusted only through those were served.
     func unconfirmedDeviceCount(fingerprints: [String], activeSince: Date) async throws -> Int

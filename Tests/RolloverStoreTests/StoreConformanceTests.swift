@@ -188,6 +188,11 @@ struct StoreConformanceTests {
         #expect(next.map(\.deviceID) == Array(ids[4..<10]))
         let all = try await store.deliveryPage(rolloverID: rollover, state: nil, afterDeviceID: nil, limit: 1000)
         #expect(all.count == 250 && all.first?.deviceName == "device-0" && all.first?.platform == .macos)
+
+        // What a sync reads, in one go: the device by its token's hash and its deliveries; nothing for an unknown token.
+        let state = try #require(try await store.syncState(tokenSHA256: String(format: "%064x", 0)))
+        #expect(state.device.id == ids[0] && state.deliveries.map(\.state) == [.failed] && state.deliveries.first?.reason == "trust store is read-only")
+        #expect(try await store.syncState(tokenSHA256: String(repeating: "f", count: 64)) == nil)
         try await store.close()
     }
 

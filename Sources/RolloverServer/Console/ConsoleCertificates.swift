@@ -125,7 +125,7 @@ extension Console {
         return CertificateDetail(
             certificate: CertificateRow(summary, notAfter: stored.notAfter), issuer: parsed?.issuer.description ?? "",
             notBefore: ConsoleFormat.time(stored.notBefore), sha256: stored.sha256,
-            sha1: Insecure.SHA1.hash(data: stored.der).map { String(format: "%02x", $0) }.joined(), keyType: parsed?.keyAlgorithm.map { "\($0.keyType.uppercased()) \($0.bits) bits" } ?? "",
+            sha1: Insecure.SHA1.hash(data: stored.der).hexEncoded, keyType: parsed?.keyAlgorithm.map { "\($0.keyType.uppercased()) \($0.bits) bits" } ?? "",
             chain: chain, rollovers: rollovers, history: history, presets: presets,
             canStart: stored.state == .staged && !rollovers.contains { $0.state == RolloverRecord.State.open.rawValue })
     }

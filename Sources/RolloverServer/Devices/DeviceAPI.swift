@@ -38,12 +38,13 @@ struct DeviceAPI: Sendable {
     }
 
     private func sync(_ request: Request, _ requestContext: AdminRequestContext) async throws -> SyncResponse {
-        guard let token = request.bearerToken, let device = try await context.store.device(tokenSHA256: AdminTokens.hash(token)),
-            device.retiredAt == nil
+        guard let token = request.bearerToken, let state = try await context.store.syncState(tokenSHA256: AdminTokens.hash(token)),
+            state.device.retiredAt == nil
         else {
             requestContext.logger.notice("refused: sync without a valid device token")
             throw APIError(.unauthorized, "invalid-device-token", "a valid device token is required: Authorization: Bearer <device token>")
         }
+        let device = state.device
         let body = try await decode(SyncRequest.self, request)
         guard body.protocolVersion == DeviceProtocol.version else {
             throw APIError(.badRequest, "unsupported-protocol-version", "this server speaks sync protocol version \(DeviceProtocol.version)")
@@ -59,8 +60,7 @@ struct DeviceAPI: Sendable {
         let now = Date()
         let snapshot = try await material.snapshot()
         let (response, report) = DeviceSync.answer(
-            body, deviceID: device.id, deliveries: try await context.store.deviceDeliveries(deviceID: device.id),
-            previouslyHeld: Set(try await context.store.deviceTrust(deviceID: device.id)), snapshot: snapshot, now: now,
+            body, deviceID: device.id, deliveries: state.deliveries, previouslyHeld: Set(state.held), snapshot: snapshot, now: now,
             nextSync: Self.jittered(snapshot.syncPeriod))
         try await writer.record(report)
         return response
