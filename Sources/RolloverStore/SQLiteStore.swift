@@ -460,14 +460,23 @@ public final class SQLiteStore: Store {
             let since = Self.seconds(activeSince)
             let active = try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE retired_at IS NULL AND last_seen_at >= ?",
                                           arguments: [since]) ?? 0
-            // One pass over the rollover's deliveries that are not installed, split by activity.
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(CASE WHEN d.last_seen_at >= ? THEN 1 END) AS active, count(*) AS total
-                FROM deliveries x JOIN devices d ON d.id = x.device_id
-                WHERE x.rollover_id = ? AND x.state IN \(StoreSchema.notInstalled) AND d.retired_at IS NULL
-                """, arguments: [since, rolloverID])
-            let (unconfirmed, total): (Int, Int) = (row?["active"] ?? 0, row?["total"] ?? 0)
-            return Readiness(activeDevices: active, confirmed: active - unconfirmed, stragglers: total - unconfirmed)
+            // Not installed, from the kept counts, less the retired devices' (few, by their partial index)...
+            let notInstalled = try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM delivery_counts WHERE rollover_id = ? AND state IN \(StoreSchema.notInstalled)",
+                                                arguments: [rolloverID]) ?? 0
+            // CROSS JOIN keeps the device side first and `<>` keeps the delivery lookup on its primary key: with
+            // `state IN (...)` the planner probes the state index once per state and device.
+            let retired = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM devices d INDEXED BY devices_retired CROSS JOIN deliveries x ON x.rollover_id = ? AND x.device_id = d.id
+                WHERE d.retired_at IS NOT NULL AND x.state <> \(DeliveryState.installed.rawValue)
+                """, arguments: [rolloverID]) ?? 0
+            // ...and the stragglers found from the inactive devices, usually a minority, each joined by primary key.
+            // Joining every not-installed delivery to its device instead cost 96 ms of 146 at 1,000,000 devices.
+            let stragglers = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM devices d CROSS JOIN deliveries x ON x.rollover_id = ? AND x.device_id = d.id
+                WHERE d.retired_at IS NULL AND (d.last_seen_at < ? OR d.last_seen_at IS NULL) AND x.state <> \(DeliveryState.installed.rawValue)
+                """, arguments: [rolloverID, since]) ?? 0
+            let unconfirmed = notInstalled - retired - stragglers
+            return Readiness(activeDevices: active, confirmed: active - unconfirmed, stragglers: stragglers)
         }
     }
 
