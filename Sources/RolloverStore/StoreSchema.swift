@@ -50,7 +50,7 @@ enum StoreSchema {
                   updated_at BIGINT NOT NULL, PRIMARY KEY (rollover_id, device_id))\(withoutRowID)
                 """,
                 "CREATE INDEX deliveries_by_state ON deliveries(rollover_id, state, device_id)",
-                // Counts by state kept in step with every delivery write, so "how many are ready" never scans.
+                // Counts by state kept in step with every delivery write, so counts by state never scan.
                 """
                 CREATE TABLE delivery_counts (rollover_id BIGINT NOT NULL REFERENCES rollovers(id), state INTEGER NOT NULL,
                   count BIGINT NOT NULL, PRIMARY KEY (rollover_id, state))\(withoutRowID)

@@ -1,11 +1,12 @@
 import Foundation
 import RolloverStore
 
-/// Group commit for device syncs: each sync is answered only once its report is durable, and reports that arrive
+/// Group commit for device syncs: each sync is answered only once its report is committed, and reports that arrive
 /// while a transaction is being written go together in the next one. The first report after a quiet spell is
 /// written at once (no gathering delay, so a lone sync waits only for its own write); under load, every write
 /// carries all that arrived during the previous one, so thousands of syncs a second become tens of transactions.
-/// A crash loses nothing a device was told had been recorded.
+/// A crash of the process loses nothing a device was told had been recorded (SQLite in WAL mode with
+/// `synchronous = NORMAL` may lose the last commits to a power loss).
 actor SyncWriter {
     private let store: any Store
     private let maximumBatch: Int
