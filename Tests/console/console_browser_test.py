@@ -156,6 +156,7 @@ def main():
         submit(driver, "#inspect-button")
         check("can be imported" in text(driver, "#report-verdict"), f"the report does not accept the PFX: {text(driver, 'main')}")
         check(PFX_SUBJECT in text(driver, "#report-subject"), f"the report does not show the subject {PFX_SUBJECT}")
+        check(text(driver, "#report-sans") == "localhost, 127.0.0.1", f"the report's names read {text(driver, '#report-sans')!r}")
         accessible(driver, "import-report")
         shoot(driver, "import-report")
         report_tab = driver.current_window_handle

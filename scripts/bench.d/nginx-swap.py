@@ -4,7 +4,10 @@ a certificate is to replace the files and reload (SIGHUP to the master). Keeps N
 static file while each new certificate is swapped in, and measures, like swap-load.py, failed requests and how soon
 new handshakes see the new certificate (counted from the moment the reload signal is sent). Prints one JSON object.
 Standard library only."""
-import argparse, hashlib, http.client, json, os, shutil, signal, socket, ssl, threading, time
+import argparse, hashlib, os, shutil, signal, ssl, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from swap_load_harness import SwapLoad
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--host", default="127.0.0.1")
@@ -18,38 +21,8 @@ parser.add_argument("--swap", action="append", required=True, help="CHAIN.pem:KE
 parser.add_argument("--connections", type=int, default=50)
 parser.add_argument("--max-seconds", type=float, default=90)
 args = parser.parse_args()
-assert args.host in ("127.0.0.1", "localhost", "::1"), "loopback only"
 
-context = ssl.create_default_context(cafile=args.cafile)
-stop = threading.Event()
-lock = threading.Lock()
-counts = {"requests": 0, "failures": 0, "errors": []}
-
-
-def load_worker():
-    connection = http.client.HTTPSConnection(args.host, args.port, context=context, timeout=10)
-    while not stop.is_set():
-        try:
-            connection.request("GET", args.path)
-            response = connection.getresponse()
-            response.read()
-            ok = response.status == 200
-        except Exception as error:  # counted exactly as swap-load.py counts them: no silent retry
-            ok = False
-            with lock:
-                counts["errors"].append(repr(error)[:200])
-            connection.close()
-            connection = http.client.HTTPSConnection(args.host, args.port, context=context, timeout=10)
-        with lock:
-            counts["requests"] += 1
-            counts["failures"] += 0 if ok else 1
-    connection.close()
-
-
-def served_fingerprint():
-    with socket.create_connection((args.host, args.port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+load = SwapLoad(args.host, args.port, args.cafile, args.path, args.connections, args.max_seconds)
 
 
 def leaf_fingerprint(chain_path):
@@ -65,36 +38,17 @@ def replace(source, target):
     os.replace(temporary, target)
 
 
-started = time.monotonic()
-workers = [threading.Thread(target=load_worker, daemon=True) for _ in range(args.connections)]
-for worker in workers:
-    worker.start()
-time.sleep(1)
-swaps = []
-for pair in args.swap:
-    chain, key = pair.split(":")
+def replace_and_reload(chain, key):
+    """Timed from the reload signal."""
     expected = leaf_fingerprint(chain)
     replace(key, args.key_file)
     replace(chain, args.cert_file)
     os.kill(args.master_pid, signal.SIGHUP)
-    reloaded = time.monotonic()
-    seen_at, handshakes, all_new_after = None, 0, True
-    while time.monotonic() - reloaded < 5:
-        fingerprint = served_fingerprint()
-        handshakes += 1
-        if fingerprint == expected and seen_at is None:
-            seen_at = time.monotonic()
-        elif seen_at is not None and fingerprint != expected:
-            all_new_after = False
-        if seen_at is not None and handshakes >= 10:
-            break
-    swaps.append({"sha256": expected, "visibleAfterMs": None if seen_at is None else round((seen_at - reloaded) * 1000, 2),
-                  "handshakesChecked": handshakes, "everyLaterHandshakeNew": all_new_after})
-    time.sleep(1)
-    if time.monotonic() - started > args.max_seconds:
+    return expected
+
+
+for pair in args.swap:
+    chain, key = pair.split(":")
+    if not load.observe(lambda: replace_and_reload(chain, key)):
         break
-stop.set()
-for worker in workers:
-    worker.join(timeout=15)
-print(json.dumps({"connections": args.connections, "requests": counts["requests"], "failures": counts["failures"],
-                  "errors": counts["errors"][:5], "swaps": swaps, "seconds": round(time.monotonic() - started, 2)}))
+load.finish()

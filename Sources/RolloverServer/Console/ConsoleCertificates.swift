@@ -107,9 +107,11 @@ extension Console {
         guard let stored = try await store.certificate(id: id) else { throw APIError.notFound("no certificate \(id)") }
         let summary = CertificateSummary(stored)
         let parsed = ParsedCertificate.parse(der: stored.der)
-        let chainDocuments = (try? PEMDocument.parseMultiple(pemString: stored.chainPEM)) ?? []
-        let chain = chainDocuments.enumerated().compactMap { index, document -> CertificateDetail.ChainEntry? in
-            guard let certificate = ParsedCertificate.parse(der: document.derBytes) else { return nil }
+        // The stored chain may or may not begin with the certificate itself; the page always starts from it.
+        var chainDERs = ((try? PEMDocument.parseMultiple(pemString: stored.chainPEM)) ?? []).map(\.derBytes)
+        if chainDERs.first != stored.der { chainDERs.insert(stored.der, at: 0) }
+        let chain = chainDERs.enumerated().compactMap { index, der -> CertificateDetail.ChainEntry? in
+            guard let certificate = ParsedCertificate.parse(der: der) else { return nil }
             return .init(position: index, subject: certificate.subject.description, issuer: certificate.issuer.description,
                          notAfter: ConsoleFormat.time(certificate.notAfter), sha256: certificate.sha256Fingerprint)
         }

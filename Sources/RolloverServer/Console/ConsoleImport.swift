@@ -22,7 +22,8 @@ extension Console {
         var errors: [Problem]
         var warnings: [Problem]
         var certificate: InspectionReportJSON.Certificate?
-        var sans: String
+        /// Joined for the page (the certificate's own `sans` is a list, which the template would print as one).
+        var sansText: String
         var upload: String?
         var files: String
         /// Stored, not computed: templates read properties by reflection.
@@ -49,7 +50,7 @@ extension Console {
             let kept = report.ok ? await uploads.keep(upload, owner: try visit(context).session.tokenSHA256) : nil
             var model = ImportReport(ok: report.ok, errors: report.errors.map { .init(code: $0.code.rawValue, message: $0.message) },
                                      warnings: report.warnings.map { .init(code: $0.code.rawValue, message: $0.message) },
-                                     certificate: report.certificate, sans: report.certificate?.sans.joined(separator: ", ") ?? "",
+                                     certificate: report.certificate, sansText: report.certificate?.sans.joined(separator: ", ") ?? "",
                                      upload: kept, files: form.files.map(\.name).joined(separator: ", "))
             model.hasErrors = !model.errors.isEmpty
             model.hasWarnings = !model.warnings.isEmpty

@@ -64,7 +64,7 @@ extension Console {
                 warnings += try await api.setSetting(key: key, value: value, actor: actor)
                 changed.append("\(key) = \(value)")
             }
-            let notice = changed.isEmpty ? "Nothing changed." : "Saved: \(changed.joined(separator: ", "))." + (warnings.isEmpty ? "" : " " + warnings.joined(separator: " "))
+            let notice = changed.isEmpty ? "Nothing changed." : "Saved: \(changed.joined(separator: ", "))." + (warnings.isEmpty ? "" : " " + warnings.map { $0.hasSuffix(".") ? $0 : $0 + "." }.joined(separator: " "))
             return await redirect("/console/settings", notice: notice, context)
         }
     }
