@@ -10,11 +10,18 @@ struct StoreErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as StoreError {
-            switch error.code {
-            case .notFound: throw APIError.notFound(error.description)
-            case .conflict: throw APIError(.conflict, "conflict", error.description)
-            case .invalid: throw APIError.badRequest(error.description)
-            }
+            throw APIError(error)
+        }
+    }
+}
+
+extension APIError {
+    /// A store's refusal with the status and stable code that fit it.
+    init(_ error: StoreError) {
+        switch error.code {
+        case .notFound: self = .notFound(error.description)
+        case .conflict: self.init(.conflict, "conflict", error.description)
+        case .invalid: self = .badRequest(error.description)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What happens when a distribute-first rollover reaches its latest date and devices are still not ready.
-public enum DeadlinePolicy: String, Sendable, Codable {
+public enum DeadlinePolicy: String, Sendable, Codable, CaseIterable {
     /// Stay on the old certificate and alert (the default: no device is cut off without a person deciding).
     case hold
     /// Switch anyway.

@@ -25,16 +25,16 @@ public enum ServerSettings {
 
     public static var keys: [String] { defaults.keys.sorted() }
 
+    /// The settings that take one of a few words, with those words (the console offers them as a choice).
+    public static let choices: [String: [String]] = ["https-mode": ["on", "off"], "deadline-policy": DeadlinePolicy.allCases.map(\.rawValue)]
+
     static let durationKeys: Set<String> = ["distribution-period", "maximum-distribution-period", "readiness-recheck", "activity-window", "reissue-lead"]
 
     /// Why `value` cannot be stored for `key`, or nil when it can.
     public static func problem(_ key: String, _ value: String) -> String? {
         guard defaults[key] != nil else { return "no setting \(key); settings: \(keys.joined(separator: ", "))" }
+        if let allowed = choices[key] { return allowed.contains(value) ? nil : "\(key) is \(allowed.joined(separator: " or "))" }
         switch key {
-        case "https-mode":
-            return ["on", "off"].contains(value) ? nil : "https-mode is on or off"
-        case "deadline-policy":
-            return DeadlinePolicy(rawValue: value) != nil ? nil : "deadline-policy is hold or activate"
         case "maximum-validity-days":
             return Int(value).map { (1...397).contains($0) } == true ? nil : "maximum-validity-days is 1 to 397"
         case "readiness-threshold-percent":

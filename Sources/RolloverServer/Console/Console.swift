@@ -40,7 +40,7 @@ struct Console: Sendable {
     /// A page in the layout, with the chrome for the signed-in administrator.
     func page<Content: Sendable>(_ template: String, title: String, section: ConsoleChrome.Section?, _ content: Content,
                                  _ context: AdminRequestContext, status: HTTPResponse.Status = .ok, error: String? = nil) async throws -> Response {
-        guard let visit = context.console else { throw APIError(.forbidden, "session-required", "sign in to the console first") }
+        let visit = try visit(context)
         let chrome = ConsoleChrome(title: title, section: section, actor: visit.session.actor.name, csrf: visit.session.csrf,
                                    httpsWarning: api.httpsModeWarning,
                                    notice: await sessions.takeNotice(cookie: visit.cookie), error: error)
@@ -55,8 +55,14 @@ struct Console: Sendable {
 
     func actor(_ context: AdminRequestContext) throws -> AuditActor { try context.requireActor() }
 
-    /// The form of a POST (already admitted by its CSRF token).
-    func form(_ request: Request, _ context: AdminRequestContext) async throws -> ConsoleForm {
-        try await ConsoleForm.read(request, limit: context.maxUploadSize)
+    /// The form of a POST, as the session middleware read it to admit it by its CSRF token.
+    func form(_ context: AdminRequestContext) throws -> ConsoleForm {
+        guard let form = try visit(context).form else { throw APIError.badRequest("this page takes a posted form") }
+        return form
+    }
+
+    func visit(_ context: AdminRequestContext) throws -> ConsoleVisit {
+        guard let visit = context.console else { throw APIError(.forbidden, "session-required", "sign in to the console first") }
+        return visit
     }
 }

@@ -33,8 +33,8 @@ extension Console {
         pages.get("access") { _, context in
             try await page("access", title: "Tokens & enrollment secrets", section: .access, try await accessPage(created: nil, context), context)
         }
-        pages.post("access/tokens") { request, context in
-            let form = try await form(request, context)
+        pages.post("access/tokens") { _, context in
+            let form = try form(context)
             let created = try await api.createToken(name: form.text("name") ?? "", actor: actor(context))
             return try await page("access", title: "Tokens & enrollment secrets", section: .access,
                                   try await accessPage(created: .init(kind: "admin token", name: created.name, value: created.token), context), context)
@@ -44,8 +44,8 @@ extension Console {
             try await store.revokeAdminToken(name: name, actor: actor(context))
             return await redirect("/console/access", notice: "Admin token \(name) is revoked; its sessions end now.", context)
         }
-        pages.post("access/secrets") { request, context in
-            let form = try await form(request, context)
+        pages.post("access/secrets") { _, context in
+            let form = try form(context)
             let days = form.text("expiresInDays").flatMap(Double.init)
             let created = try await AdminDeviceAPI(context: api.context, material: api.material)
                 .createEnrollmentSecret(name: form.text("name") ?? "", expiresAt: days.map { Date().addingTimeInterval($0 * 86_400) }, actor: actor(context))

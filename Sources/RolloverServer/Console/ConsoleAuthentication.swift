@@ -4,10 +4,12 @@ import RolloverCore
 import RolloverService
 import RolloverStore
 
-/// The session a console request arrived with, and its cookie (to leave a notice for the next page).
+/// The session a console request arrived with, its cookie (to leave a notice for the next page), and the form it
+/// posted, read once here to check its CSRF token and handed to the route as it is.
 struct ConsoleVisit: Sendable {
     var session: ConsoleSession
     var cookie: String
+    var form: ConsoleForm?
 }
 
 /// Admits a console page only with a live session whose admin token is still valid (revoking the token ends its
@@ -31,19 +33,18 @@ struct ConsoleAuthentication: RouterMiddleware {
             }
             throw APIError(.forbidden, "session-required", "sign in to the console first")
         }
-        var request = request
+        var form: ConsoleForm?
         if request.method == .post {
-            // The body is collected here (and stays readable for the route) to find the form's CSRF token.
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
-            let form = try ConsoleForm.parse(body, contentType: request.headers[.contentType] ?? "")
-            guard let presented = form["csrf"], AdminTokens.constantTimeEqual(presented, session.csrf) else {
+            let posted = try await ConsoleForm.read(request, limit: context.maxUploadSize)
+            guard let presented = posted["csrf"], AdminTokens.constantTimeEqual(presented, session.csrf) else {
                 context.logger.notice("console: refused a form without its CSRF token", metadata: ["route": "\(request.uri.path)"])
                 throw APIError(.forbidden, "csrf-invalid", "the form's security token is missing or stale; reload the page and try again")
             }
+            form = posted
         }
         var context = context
         context.actor = session.actor
-        context.console = ConsoleVisit(session: session, cookie: cookie)
+        context.console = ConsoleVisit(session: session, cookie: cookie, form: form)
         return try await next(request, context)
     }
 }

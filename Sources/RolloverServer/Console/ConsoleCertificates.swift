@@ -88,9 +88,9 @@ extension Console {
             let id = try context.parameters.require("id", as: Int64.self)
             return try await page("certificate", title: "Certificate #\(id)", section: .certificates, try await certificateDetail(id), context)
         }
-        pages.post("certificates/{id}/activate") { request, context in
+        pages.post("certificates/{id}/activate") { _, context in
             let id = try context.parameters.require("id", as: Int64.self)
-            let form = try await form(request, context)
+            let form = try form(context)
             do {
                 let activated = try await api.activate(form["confirm"] == "true", id: id, actor: actor(context))
                 let risk = activated.devicesAtRisk > 0 ? " \(activated.devicesAtRisk) active device(s) had not confirmed it." : ""

@@ -48,19 +48,18 @@ extension Console {
             let query = request.uri.queryParameters
             var filter = DeviceFilter()
             filter.platform = try AdminDeviceAPI.platform(request)
-            let unseenDays = query.get("unseenDays", as: Int.self)
-            if let unseenDays, unseenDays > 0 { filter.seenBefore = Date().addingTimeInterval(-Double(unseenDays) * 86_400) }
+            let list = ConsoleListQuery(request: request)
+            let unseen = list.unseen(now: Date())
+            filter.seenBefore = unseen.seenBefore
             let limit = 50
             let devices = try await store.devices(matching: filter, afterID: query.get("after", as: Int64.self), limit: limit)
-            var next = query.filter { $0.key != "after" }.map { "\($0.key)=\($0.value)" }
-            if let last = devices.last { next.append("after=\(last.id)") }
-            let list = DeviceList(
+            let page = DeviceList(
                 devices: devices.map(deviceRow),
                 platforms: [.init(value: "", label: "Any platform", selected: filter.platform == nil)]
                     + DevicePlatform.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == filter.platform) },
-                unseenDays: unseenDays.map(String.init) ?? "", total: try await store.deviceCount(),
-                nextPage: devices.count == limit ? "/console/devices?" + next.joined(separator: "&") : nil)
-            return try await page("devices", title: "Devices", section: .devices, list, context)
+                unseenDays: unseen.days.map(String.init) ?? "", total: try await store.deviceCount(),
+                nextPage: list.nextPage("/console/devices", shown: devices.count, limit: limit, lastID: devices.last?.id))
+            return try await self.page("devices", title: "Devices", section: .devices, page, context)
         }
         pages.get("devices/{id}") { _, context in
             let id = try context.parameters.require("id", as: Int64.self)

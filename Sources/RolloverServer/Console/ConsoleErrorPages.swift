@@ -19,11 +19,8 @@ struct ConsoleErrorPages: RouterMiddleware {
         } catch let error as APIError {
             return page(error.status, error.code, error.message, context)
         } catch let error as StoreError {
-            switch error.code {
-            case .notFound: return page(.notFound, "not-found", error.description, context)
-            case .conflict: return page(.conflict, "conflict", error.description, context)
-            case .invalid: return page(.badRequest, "bad-request", error.description, context)
-            }
+            let refusal = APIError(error)
+            return page(refusal.status, refusal.code, refusal.message, context)
         } catch let error as HTTPError {
             return page(error.status, "http-\(error.status.code)", error.body ?? error.status.reasonPhrase, context)
         } catch {

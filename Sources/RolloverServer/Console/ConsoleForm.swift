@@ -20,11 +20,10 @@ struct ConsoleForm: Sendable {
         return value
     }
 
-    /// Reads the body, which must already be collected (the session middleware collects it to check the CSRF token).
+    /// Reads a posted form (at most `limit` bytes). Console routes get theirs from `ConsoleVisit.form`, read once by
+    /// the session middleware.
     static func read(_ request: Request, limit: Int) async throws -> ConsoleForm {
-        var request = request
-        let body = try await request.collectBody(upTo: limit)
-        return try parse(body, contentType: request.headers[.contentType] ?? "")
+        try parse(try await request.body.collect(upTo: limit), contentType: request.headers[.contentType] ?? "")
     }
 
     static func parse(_ body: ByteBuffer, contentType: String) throws -> ConsoleForm {

@@ -36,8 +36,8 @@ extension Console {
             try await page("import", title: "Import a certificate", section: .certificates,
                            ImportForm(addresses: api.addresses.map(\.description).joined(separator: ", ")), context)
         }
-        pages.post("certificates/import") { request, context in
-            let form = try await form(request, context)
+        pages.post("certificates/import") { _, context in
+            let form = try form(context)
             guard !form.files.isEmpty else {
                 return try await page("import", title: "Import a certificate", section: .certificates,
                                       ImportForm(addresses: api.addresses.map(\.description).joined(separator: ", ")), context,
@@ -57,8 +57,8 @@ extension Console {
             return try await page("import-report", title: "Inspection report", section: .certificates, model, context,
                                   status: report.ok ? .ok : .unprocessableContent)
         }
-        pages.post("certificates/import/{upload}") { request, context in
-            let form = try await form(request, context)
+        pages.post("certificates/import/{upload}") { _, context in
+            let form = try form(context)
             guard let upload = await uploads.take(try context.parameters.require("upload"), owner: try visit(context).session.tokenSHA256) else {
                 throw APIError(.gone, "upload-expired", "that upload is no longer kept (used, or older than 30 minutes); upload the files again")
             }
@@ -87,10 +87,5 @@ extension Console {
                 return await redirect("/console/certificates/\(id)", notice: "Imported certificate #\(id); it is staged, not live.", context)
             }
         }
-    }
-
-    func visit(_ context: AdminRequestContext) throws -> ConsoleVisit {
-        guard let visit = context.console else { throw APIError(.forbidden, "session-required", "sign in to the console first") }
-        return visit
     }
 }

@@ -21,8 +21,8 @@ extension Console {
             try await reissuePage(ReissueForm(current: currentAddresses, addresses: "", delayDays: "30", changeAddress: false, after: true),
                                   context, status: .ok, error: nil)
         }
-        pages.post("certificates/reissue") { request, context in
-            let form = try await form(request, context)
+        pages.post("certificates/reissue") { _, context in
+            let form = try form(context)
             let changeAddress = form["addressChoice"] == "change"
             let after = form["activation"] != "now"
             let echo = ReissueForm(current: currentAddresses, addresses: form["addresses"] ?? "", delayDays: form["delayDays"] ?? "",

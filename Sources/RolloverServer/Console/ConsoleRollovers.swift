@@ -79,8 +79,8 @@ extension Console {
             }
             return try await page("rollovers", title: "Rollovers", section: .rollovers, RolloverList(rollovers: rows), context)
         }
-        pages.post("rollovers") { request, context in
-            let form = try await form(request, context)
+        pages.post("rollovers") { _, context in
+            let form = try form(context)
             guard let id = form.text("certificateID").flatMap(Int64.init) else { throw APIError.badRequest("choose a certificate") }
             guard let preset = form["preset"].flatMap(RolloverPreset.init(rawValue:)), preset != .trust else {
                 throw APIError.badRequest("choose how the switch happens")
@@ -106,9 +106,9 @@ extension Console {
             let id = try context.parameters.require("id", as: Int64.self)
             return try await page("rollover", title: "Rollover #\(id): details", section: .rollovers, try await rolloverPage(id, request), context)
         }
-        pages.post("rollovers/{id}/retry") { request, context in
+        pages.post("rollovers/{id}/retry") { _, context in
             let id = try context.parameters.require("id", as: Int64.self)
-            let form = try await form(request, context)
+            let form = try form(context)
             let device = form.text("deviceID").flatMap(Int64.init)
             let retried = try await store.retryFailedDeliveries(rolloverID: id, deviceID: device, at: Date(), actor: actor(context))
             let what = device.map { "device #\($0)" } ?? "every failed device"
@@ -120,9 +120,9 @@ extension Console {
             try await api.changes.cancel(rolloverID: id, actor: actor(context))
             return await redirect("/console/rollovers/\(id)", notice: "Rollover #\(id) was cancelled; its material is withdrawn from the devices.", context)
         }
-        pages.post("rollovers/{id}/proceed") { request, context in
+        pages.post("rollovers/{id}/proceed") { _, context in
             let id = try context.parameters.require("id", as: Int64.self)
-            let form = try await form(request, context)
+            let form = try form(context)
             do {
                 try await api.changes.proceed(rolloverID: id, confirm: form["confirm"] == "true", actor: actor(context))
                 return await redirect("/console/rollovers/\(id)", notice: "Rollover #\(id) switched now.", context)
@@ -157,8 +157,9 @@ extension Console {
         var filter = DeliveryFilter()
         filter.state = try AdminDeviceAPI.deliveryState(request)
         filter.platform = try AdminDeviceAPI.platform(request)
-        let unseenDays = query.get("unseenDays", as: Int.self)
-        if let unseenDays, unseenDays > 0 { filter.seenBefore = now.addingTimeInterval(-Double(unseenDays) * 86_400) }
+        let list = ConsoleListQuery(request: request)
+        let unseen = list.unseen(now: now)
+        filter.seenBefore = unseen.seenBefore
         let limit = 50
         let rows = try await store.deliveryPage(rolloverID: id, filter: filter, afterDeviceID: query.get("after", as: Int64.self), limit: limit)
 
@@ -173,8 +174,6 @@ extension Console {
                                           firstCheck: record.preset == RolloverPreset.distributeFirst.rawValue ? record.checkAt : nil,
                                           deadline: record.deadline, now: now)
 
-        var nextQuery = request.uri.queryParameters.filter { $0.key != "after" }.map { "\($0.key)=\($0.value)" }
-        if rows.count == limit, let last = rows.last { nextQuery.append("after=\(last.deviceID)") }
         let projected = details.projectedActivation.flatMap { try? Date($0, strategy: .iso8601) }
         return RolloverPage(
             rollover: rolloverRow(record, counts: counts), open: record.state == .open,
@@ -190,13 +189,13 @@ extension Console {
                 + DeliveryState.allCases.map { .init(value: $0.description, label: $0.description, selected: $0 == filter.state) },
             platforms: [RolloverPage.Option(value: "", label: "Any platform", selected: filter.platform == nil)]
                 + DevicePlatform.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == filter.platform) },
-            unseenDays: unseenDays.map(String.init) ?? "",
+            unseenDays: unseen.days.map(String.init) ?? "",
             devices: rows.map {
                 RolloverPage.Row(deviceID: $0.deviceID, name: $0.deviceName, platform: $0.platform.rawValue, lastSeen: ConsoleFormat.time($0.lastSeenAt),
                                  state: $0.state.description, attempts: $0.attempts, reason: $0.reason ?? "", updated: ConsoleFormat.time($0.updatedAt),
                                  failed: $0.state == .failed)
             },
-            nextPage: rows.count == limit ? "/console/rollovers/\(id)?" + nextQuery.joined(separator: "&") : nil,
+            nextPage: list.nextPage("/console/rollovers/\(id)", shown: rows.count, limit: limit, lastID: rows.last?.deviceID),
             filtered: filter != DeliveryFilter() || query.get("after") != nil,
             returnTo: "/console/rollovers/\(id)" + (request.uri.query.map { "?\($0)" } ?? ""))
     }

@@ -38,14 +38,12 @@ extension Console {
         ("reissue-lead", "Automatic reissue lead", "A certificate of the server's own CA is reissued as a reserve this long before it expires."),
     ]
 
-    static let settingChoices: [String: [String]] = ["https-mode": ["on", "off"], "deadline-policy": ["hold", "activate"]]
-
     func registerSettings(on pages: RouterGroup<AdminRequestContext>) {
         pages.get("settings") { _, context in
             try await page("settings", title: "Server settings", section: .settings, try await settingsPage(), context)
         }
-        pages.post("settings") { request, context in
-            let form = try await form(request, context)
+        pages.post("settings") { _, context in
+            let form = try form(context)
             let current = try await store.allSettings()
             let actor = try actor(context)
             var changed: [String] = []
@@ -76,7 +74,7 @@ extension Console {
         return SettingsPage(settings: keys.filter { ServerSettings.defaults[$0] != nil }.map { key in
             let text = Self.settingTexts.first { $0.key == key }
             let value = echo?[key] ?? values[key] ?? ServerSettings.defaults[key] ?? ""
-            let choices = Self.settingChoices[key] ?? []
+            let choices = ServerSettings.choices[key] ?? []
             return SettingsPage.Setting(key: key, label: text?.label ?? key, hint: text?.hint ?? "", value: value,
                                         choices: choices.map { .init(value: $0, selected: $0 == value) }, isChoice: !choices.isEmpty)
         })
