@@ -17,6 +17,8 @@ struct AdminAPI: Sendable {
     /// Runs the lifecycle; the server runs it as a service, tests call `runOnce(now:)`.
     let scheduler: LifecycleScheduler
     let changes: RolloverChanges
+    /// Where uploads are read and inspected, apart from the threads that serve devices.
+    let inspections = InspectionPool()
     /// HTTPS mode as this server applies it now (the console reads `httpsMode.isOn` for its warning). Starts on;
     /// the server loads the stored setting before it serves (`httpsMode.refresh(from:)`). See `AdminSettings.swift`.
     let httpsMode: HTTPSMode
@@ -39,7 +41,9 @@ struct AdminAPI: Sendable {
 
     func register(on router: Router<AdminRequestContext>) throws {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: StoreErrorMiddleware())
+        router.add(middleware: ErrorBodyMiddleware())
+        router.add(middleware: RepeatedParameterMiddleware())
+        router.add(middleware: AnnouncedLengthMiddleware())
         router.get("/metrics") { _, _ in
             var progress: [Int64: [DeliveryState: Int]] = [:]
             for rollover in try await context.store.rollovers() where rollover.state == .open {
@@ -60,17 +64,16 @@ struct AdminAPI: Sendable {
         admin.get("certificates") { _, _ in
             try await context.store.certificates(in: nil).map { CertificateSummary($0) }
         }
-        admin.get("certificates/{id}") { _, request in try await certificate(request.parameters.require("id", as: Int64.self)) }
+        admin.get("certificates/{id}") { _, request in try await certificate(request.parameters.require("id", as: RecordID.self).value) }
         admin.post("certificates/inspect") { request, request_context in
-            let (files, options, _) = try await upload(request, request_context)
-            return InspectionReportJSON(await Inspector.inspect(files, options: options))
+            try await inspect(try await upload(request, request_context))
         }
         admin.post("certificates") { request, request_context in
-            try await importCertificate(try await upload(request, request_context), actor: request_context.requireActor())
+            try await importUpload(try await upload(request, request_context), actor: request_context.requireActor())
         }
         admin.post("certificates/{id}/activate") { request, request_context in
             try await activate(request.uri.queryParameters.get("confirm") == "true",
-                               id: request_context.parameters.require("id", as: Int64.self), actor: request_context.requireActor())
+                               id: request_context.parameters.require("id", as: RecordID.self).value, actor: request_context.requireActor())
         }
         admin.post("certificates/reissue") { request, request_context in
             try await reissue(try await request.decode(as: ReissueRequest.self, context: request_context), actor: request_context.requireActor())
@@ -105,7 +108,7 @@ struct AdminAPI: Sendable {
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1000)
             let before: Int64?
             if let text = request.uri.queryParameters.get("before") {
-                guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before is an audit entry id (a positive whole number)") }
+                guard let id = RecordID(text)?.value else { throw APIError.badRequest("before is an audit entry id (a positive whole number)") }
                 before = id
             } else {
                 before = nil
@@ -134,6 +137,9 @@ struct AdminAPI: Sendable {
             throw APIError.badRequest("\(error)")
         }
         guard !wanted.isEmpty else { throw APIError.badRequest("a certificate needs at least one connection address") }
+        try RequestBounds.checkAddressCount(wanted.count)
+        // Every check before the CA signs: a refused reissue issues nothing.
+        if let days = body.delayDays { try await changes.check(delay: days * 86_400) }
         if body.delayDays == nil, body.activate == true { try await changes.requireHTTPSMode() }
         let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
         if let days = body.delayDays {
@@ -172,14 +178,27 @@ struct AdminAPI: Sendable {
         return ActivationResponse(certificate: try await certificate(id), devicesAtRisk: started.devicesAtRisk)
     }
 
-    private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> ([FileContents], InspectionOptions, String?) {
+    /// The inspection report of an upload, read and inspected in `inspections` (its own thread, a deadline).
+    func inspect(_ upload: UploadRequest) async throws -> InspectionReportJSON {
+        try await inspections.run {
+            let (files, options, _) = try inspectionInput(upload)
+            return InspectionReportJSON(await Inspector.inspect(files, options: options))
+        }
+    }
+
+    /// An upload imported as a staged certificate, read and inspected in `inspections` as `inspect` does.
+    func importUpload(_ upload: UploadRequest, actor: AuditActor) async throws -> ImportResponse {
+        try await inspections.run { try await importCertificate(try inspectionInput(upload), actor: actor) }
+    }
+
+    private func upload(_ request: Request, _ requestContext: AdminRequestContext) async throws -> UploadRequest {
         let body: UploadRequest
         if let boundary = request.headers[.contentType].flatMap(MultipartUpload.boundary) {
             body = try MultipartUpload.parse(try await request.body.collect(upTo: requestContext.maxUploadSize), boundary: boundary)
         } else {
             body = try await request.decode(as: UploadRequest.self, context: requestContext)
         }
-        return try inspectionInput(body)
+        return body
     }
 
     /// What an upload (from the API or the console's form) asks to inspect or import, with the server's connection

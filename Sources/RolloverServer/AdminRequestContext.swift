@@ -20,6 +20,9 @@ public struct AdminRequestContext: RequestContext {
         return actor
     }
 
+    /// Strict JSON: no trailing commas, no repeated member names, bounded nesting.
+    public var requestDecoder: some RequestDecoder { StrictJSONDecoder() }
+
     /// Uploads of certificate files are small; 10 MB is the documented limit.
     public var maxUploadSize: Int { 10 * 1024 * 1024 }
 }

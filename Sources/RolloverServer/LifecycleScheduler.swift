@@ -100,7 +100,7 @@ actor LifecycleScheduler: Service {
     /// sync period after the switch, so a device that has not synced since reaches the server and learns the new
     /// address. (Clients that send no SNI, such as those connecting to an IP address, get the new default.)
     private func refreshAddressOverlap(now: Date) async throws {
-        let syncPeriod = TimeInterval(Int(try await context.store.settingOrDefault("sync-period-seconds")) ?? 3600)
+        let syncPeriod = TimeInterval(ServerSettings.wholeNumber("sync-period-seconds", stored: try await context.store.setting("sync-period-seconds")))
         var wanted: [String: StoredCertificate] = [:]
         for overlap in try await AddressOverlap.all(in: context.store, syncPeriod: syncPeriod) where now < overlap.until {
             wanted[overlap.name] = overlap.certificate

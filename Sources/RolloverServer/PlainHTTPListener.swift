@@ -8,7 +8,9 @@ extension AdminAPI {
     func registerPlainHTTP(on router: Router<AdminRequestContext>) {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: HTTPSRequiredMiddleware(mode: httpsMode))
-        router.add(middleware: StoreErrorMiddleware())
+        router.add(middleware: ErrorBodyMiddleware())
+        router.add(middleware: RepeatedParameterMiddleware())
+        router.add(middleware: AnnouncedLengthMiddleware())
         router.get("/api/v1/health") { _, _ in try await health() }
         DeviceAPI(context: context, material: material, writer: syncWriter).register(on: router)
     }

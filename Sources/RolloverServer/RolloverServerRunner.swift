@@ -38,6 +38,11 @@ public struct RolloverServerRunner: Sendable {
     public var masterKeyFile: String?
     /// The CA's key type if it is created on this start.
     public var caKeyType: KeyType = .ecP256
+    /// Timeouts and the connection cap of every listener.
+    public var connectionLimits = ConnectionLimits()
+
+    /// Accepted connections waiting for the server; the kernel caps it at `net.core.somaxconn`.
+    static let backlog = 4096
 
     public init(dataFolder: String, listeners: [Listener], addresses: [ConnectionAddress], databaseURL: String?, masterKeyFile: String?) {
         self.dataFolder = dataFolder
@@ -53,7 +58,12 @@ public struct RolloverServerRunner: Sendable {
         logger.logLevel = .notice
         let context = try await ServiceContext.open(dataFolder: dataFolder, databaseURL: databaseURL, masterKeyFile: masterKeyFile, actor: .system)
         let firstStart = try await FirstStart(context).prepare(addresses: addresses, caKeyType: caKeyType)
-        let metrics = ServerMetrics()
+        let descriptors = connectionLimits.raiseOpenFileLimit()
+        if descriptors < connectionLimits.maximumConnections {
+            say("Warning: the open-file limit is \(descriptors), below the connection cap of \(connectionLimits.maximumConnections); raise it (ulimit -n) or lower --max-connections")
+        }
+        let connections = ConnectionGauge(maximum: connectionLimits.maximumConnections)
+        let metrics = ServerMetrics(connections: connections)
         let live = LiveCertificates(onHandshake: { metrics.handshake(certificateSHA256: $0.sha256) })
         try await live.load(from: context)
         guard let initial = live.identity(for: nil) else { throw AuthorityError("no active server certificate to serve") }
@@ -61,6 +71,7 @@ public struct RolloverServerRunner: Sendable {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: initial.chain.map { .certificate($0) }, privateKey: .privateKey(initial.key))
         tls.sslContextCallback = live.callback
+        tls.restrictToModernProtocols()
 
         let router = Router(context: AdminRequestContext.self)
         var api = AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics, logger: logger)
@@ -72,8 +83,8 @@ public struct RolloverServerRunner: Sendable {
         for listener in listeners {
             let address = listener.description
             applications.append(Application(
-                responder: responder, server: try .tls(.http1(), tlsConfiguration: tls),
-                configuration: .init(address: .hostname(listener.host, port: listener.port)),
+                responder: responder, server: try .guardedHTTPS(tls: tls, limits: connectionLimits, gauge: connections),
+                configuration: .init(address: .hostname(listener.host, port: listener.port), backlog: Self.backlog),
                 onServerRunning: { _ in say("Rollover is serving HTTPS on https://\(address)") },
                 logger: logger))
         }
@@ -84,7 +95,7 @@ public struct RolloverServerRunner: Sendable {
             for listener in plainListeners {
                 let address = listener.description
                 applications.append(Application(
-                    responder: plainResponder, server: .http1(), configuration: .init(address: .hostname(listener.host, port: listener.port)),
+                    responder: plainResponder, server: .guardedHTTP1(limits: connectionLimits, gauge: connections), configuration: .init(address: .hostname(listener.host, port: listener.port), backlog: Self.backlog),
                     onServerRunning: { _ in say("Rollover serves the device API over plain HTTP on http://\(address) while https-mode is off") },
                     logger: logger))
             }

@@ -24,10 +24,21 @@ public final class ServerMetrics: Sendable {
     private static var deliveries: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "rollover", metricName: "deliveries", unitName: "devices", helpText: "Deliveries of each open rollover, by state")
     }
+    private static var openConnections: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rollover", metricName: "connections_open", unitName: "", helpText: "Connections open on every listener")
+    }
+    private static var refusedConnections: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rollover", metricName: "connections_refused", unitName: "total",
+                             helpText: "Connections closed at once because the connection cap was reached")
+    }
     private let expiryGauges = Mutex<[String: Gauge]>([:])
     private let deliveryGauges = Mutex<[String: Gauge]>([:])
+    /// The listeners' connection counts, reported at every scrape.
+    let connections: ConnectionGauge?
 
-    public init() {}
+    public init(connections: ConnectionGauge? = nil) {
+        self.connections = connections
+    }
 
     func handshake(certificateSHA256: String) {
         registry.makeCounter(descriptor: Self.handshakes, labels: [("certificate_sha256", certificateSHA256)]).increment()
@@ -68,6 +79,10 @@ public final class ServerMetrics: Sendable {
             }
             for (sha256, gauge) in gauges where current[sha256] == nil { registry.unregisterGauge(gauge) }
             gauges = current
+        }
+        if let connections {
+            registry.makeGauge(descriptor: Self.openConnections).set(Double(connections.openConnections))
+            registry.makeGauge(descriptor: Self.refusedConnections).set(Double(connections.refusedConnections))
         }
         return registry.emitToString()
     }

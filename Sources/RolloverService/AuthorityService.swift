@@ -48,7 +48,7 @@ extension AuthorityService {
     /// same checks and confirmation apply). Used on first start and by reissue.
     public func issueServerCertificate(for addresses: [ConnectionAddress], hostName: String? = nil, validityDays: Int? = nil) async throws -> Int64 {
         let authority = try await authority()
-        let maximum = Int(try await context.store.setting("maximum-validity-days") ?? "") ?? CertificateAuthority.defaultServerValidityDays
+        let maximum = ServerSettings.wholeNumber("maximum-validity-days", stored: try await context.store.setting("maximum-validity-days"))
         let key = try KeyType.ecP256.generate()
         let certificate = try authority.issueServerCertificate(
             for: addresses, publicKey: key.publicKey, validityDays: min(validityDays ?? maximum, maximum), maximumValidityDays: maximum)

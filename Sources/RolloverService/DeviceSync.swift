@@ -38,6 +38,8 @@ public enum DeviceSync {
 
     /// The period ±10%, so a fleet enrolled together does not come back together.
     public static func jittered(_ period: Int, using generator: inout some RandomNumberGenerator) -> Int {
-        max(1, Int((Double(period) * Double.random(in: 0.9...1.1, using: &generator)).rounded()))
+        // The setting is at most a week; the clamp keeps any other caller from trapping the conversion.
+        let bounded = Double(min(max(period, 1), 1 << 40))
+        return max(1, Int((bounded * Double.random(in: 0.9...1.1, using: &generator)).rounded()))
     }
 }

@@ -56,7 +56,7 @@ public final class TrustMaterial: Sendable {
         let open = Set(rollovers.filter { $0.state == .open }.map(\.id))
         let current = artifacts.filter { $0.withdrawnAt == nil }
         let settings = try await store.allSettings()
-        func number(_ key: String) -> Int { Int(settings[key] ?? "") ?? 3600 }
+        func number(_ key: String) -> Int { ServerSettings.wholeNumber(key, stored: settings[key]) }
         let syncPeriod = number("sync-period-seconds")
         let snapshot = Snapshot(
             items: current.map { artifact in

@@ -31,5 +31,5 @@ struct DeviceQuery {
         self.arguments = arguments
     }
 
-    private static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+    private static func seconds(_ date: Date) -> Int64 { SQLiteStore.seconds(date) }
 }

@@ -793,6 +793,11 @@ public final class SQLiteStore: Store {
     }
 
     static var now: Int64 { seconds(Date()) }
-    static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+    /// Whole seconds since 1970, clamped to `Int64` (a date far outside it, or NaN, must not trap a write).
+    static func seconds(_ date: Date) -> Int64 {
+        let value = date.timeIntervalSince1970.rounded(.down)
+        if value.isNaN { return 0 }
+        return value >= 9.2e18 ? .max : value <= -9.2e18 ? .min : Int64(value)
+    }
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 }

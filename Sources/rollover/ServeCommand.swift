@@ -8,7 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the server: HTTPS with its own CA on first start, the admin API, certificate changes without a restart.",
-        discussion: "Settings: flags, then ROLLOVER_DATA, ROLLOVER_LISTEN, ROLLOVER_PLAIN_LISTEN, ROLLOVER_ADDRESS, ROLLOVER_DATABASE, ROLLOVER_MASTER_KEY_FILE, then a JSON --config file, then defaults. The https-mode setting (rollover settings https-mode on|off, default on; takes effect without a restart): while off, the device API is also served over plain HTTP on the --plain-listen listeners and no certificate change is served; while on, those listeners refuse every request with 403 https-required.")
+        discussion: "Settings: flags, then ROLLOVER_DATA, ROLLOVER_LISTEN, ROLLOVER_PLAIN_LISTEN, ROLLOVER_ADDRESS, ROLLOVER_DATABASE, ROLLOVER_MASTER_KEY_FILE, ROLLOVER_IDLE_TIMEOUT, ROLLOVER_REQUEST_TIMEOUT, ROLLOVER_MAX_CONNECTIONS, then a JSON --config file, then defaults. The https-mode setting (rollover settings https-mode on|off, default on; takes effect without a restart): while off, the device API is also served over plain HTTP on the --plain-listen listeners and no certificate change is served; while on, those listeners refuse every request with 403 https-required.")
 
     @Option(help: "The data folder (default: ./data).") var data: String?
     @Option(name: .customLong("listen"), help: "HOST:PORT to listen on. Repeatable. Default: 0.0.0.0:8443.") var listeners: [String] = []
@@ -21,11 +21,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Read the master key from this file.") var masterKeyFile: String?
     @Option(help: "A JSON file with data, listen, plainListen, addresses, database, masterKeyFile (or ROLLOVER_CONFIG).") var config: String?
     @Option(help: "The key of the CA made on first start: ec-p256 (default) or rsa-3072.") var caKeyType: String = KeyType.ecP256.rawValue
+    @Option(help: "How long a connection may wait for its next request head, the TLS handshake included (default 30s).")
+    var idleTimeout: String?
+    @Option(help: "How long a request may take from its head to its response (default 120s).") var requestTimeout: String?
+    @Option(help: "Connections open at once across all listeners; more are closed on accept (default 16384).") var maxConnections: Int?
 
     func run() async throws {
         let settings = try ServeSettings.resolve(
             flags: .init(data: data, listen: listeners.isEmpty ? nil : listeners, addresses: addresses.isEmpty ? nil : addresses,
-                         database: database, masterKeyFile: masterKeyFile, plainListen: plainListeners.isEmpty ? nil : plainListeners),
+                         database: database, masterKeyFile: masterKeyFile, plainListen: plainListeners.isEmpty ? nil : plainListeners,
+                         idleTimeout: idleTimeout, requestTimeout: requestTimeout, maxConnections: maxConnections),
             environment: ProcessInfo.processInfo.environment, configFile: config, defaultAddresses: Self.defaultAddresses)
         let listen: [RolloverServerRunner.Listener]
         let plainListen: [RolloverServerRunner.Listener]
@@ -44,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
                                           databaseURL: settings.database, masterKeyFile: settings.masterKeyFile)
         runner.caKeyType = caKey
         runner.plainListeners = plainListen
+        runner.connectionLimits = try settings.connectionLimits()
         try await runner.run { line in
             print(line)
             fflush(nil)

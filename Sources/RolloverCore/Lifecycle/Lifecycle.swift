@@ -16,9 +16,20 @@ public enum Lifecycle {
         for certificate in state.live.sorted(by: { $0.id < $1.id }) {
             decisions += watch(certificate, state)
         }
+        decisions += ignoredSettings(state.policy)
         return decisions.filter { decision in
             if case .alert(let alert) = decision { return !state.raisedAlerts.contains(alert.key) }
             return true
+        }
+    }
+
+    /// One alert per stored setting that is out of range (and so ignored for its default), raised once per value.
+    static func ignoredSettings(_ policy: LifecyclePolicy) -> [LifecycleDecision] {
+        policy.ignoredSettings.sorted { $0.key < $1.key }.map { key, stored in
+            let shown = stored.utf8.count > 40 ? String(stored.prefix(40)) + "…" : stored
+            return .alert(LifecycleAlert(
+                key: "setting-\(key)-\(stored.prefix(64))", severity: .warning, code: "setting-out-of-range",
+                message: "the stored setting \(key) = \(shown) is out of range and ignored; the default \(ServerSettings.defaults[key] ?? "") applies until it is set again"))
         }
     }
 

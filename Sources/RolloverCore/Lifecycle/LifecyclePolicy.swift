@@ -28,19 +28,29 @@ public struct LifecyclePolicy: Sendable, Hashable {
     /// rollover stays open) until it is on again; distribution, extensions and holds go on.
     public var httpsModeOn: Bool = true
 
+    /// Stored settings ignored for their default because they are out of range (key → stored text); the
+    /// lifecycle raises an alert for each.
+    public var ignoredSettings: [String: String] = [:]
+
     public init() {}
 
-    /// The policy from stored settings (`setting` returns the stored text or nil for the default).
+    /// The policy from stored settings (`setting` returns the stored text or nil for the default). Every value is
+    /// taken through `ServerSettings.effective`, so one out of range is the default, never a trap further on.
     public init(setting: (String) -> String?) {
-        func value(_ key: String) -> String { setting(key) ?? ServerSettings.defaults[key] ?? "" }
+        func value(_ key: String) -> String {
+            let stored = setting(key)
+            let effective = ServerSettings.effective(key, stored: stored)
+            if let stored, stored != effective { ignoredSettings[key] = stored }
+            return effective
+        }
         func duration(_ key: String, _ fallback: TimeInterval) -> TimeInterval { SettingDuration.parse(value(key)) ?? fallback }
         distributionPeriod = duration("distribution-period", distributionPeriod)
         maximumDistributionPeriod = max(distributionPeriod, duration("maximum-distribution-period", maximumDistributionPeriod))
         recheckInterval = duration("readiness-recheck", recheckInterval)
-        readinessThresholdPercent = Int(value("readiness-threshold-percent")) ?? readinessThresholdPercent
+        readinessThresholdPercent = ServerSettings.wholeNumber(value("readiness-threshold-percent")) ?? readinessThresholdPercent
         deadlinePolicy = DeadlinePolicy(rawValue: value("deadline-policy")) ?? deadlinePolicy
         activityWindow = duration("activity-window", activityWindow)
-        syncPeriod = TimeInterval(Int(value("sync-period-seconds")) ?? 3600)
+        syncPeriod = TimeInterval(ServerSettings.wholeNumber(value("sync-period-seconds")) ?? 3600)
         reissueLead = duration("reissue-lead", reissueLead)
         httpsModeOn = value("https-mode") != "off"
     }

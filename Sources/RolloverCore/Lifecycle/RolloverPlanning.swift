@@ -11,10 +11,25 @@ public enum RolloverPlanning {
     }
 
     public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
-        /// `reserve-delay-too-short`, `delay-required`.
+        /// `reserve-delay-too-short`, `delay-required`, `delay-out-of-range`.
         public var code: String
         public var message: String
         public var description: String { message }
+    }
+
+    /// The longest "after N days": no certificate we serve lives longer than 397 days.
+    public static let longestDelay: TimeInterval = 397 * 86_400
+
+    /// Refuses an "after N days" delay that is not a finite time longer than the sync period and at most
+    /// `longestDelay`: called before anything is issued, so that a refused reissue issues nothing.
+    public static func check(delay: TimeInterval, policy: LifecyclePolicy) throws(Refusal) {
+        guard delay.isFinite, delay > 0, delay <= longestDelay else {
+            throw Refusal(code: "delay-out-of-range", message: "the activation delay is more than 0 and at most 397 days")
+        }
+        guard delay > policy.syncPeriod else {
+            throw Refusal(code: "reserve-delay-too-short",
+                          message: "the activation delay (\(SettingDuration.format(delay))) must be longer than the device sync period (\(SettingDuration.format(policy.syncPeriod))), or devices cannot receive the reserve first")
+        }
     }
 
     /// - Parameters:
@@ -37,10 +52,7 @@ public enum RolloverPlanning {
             return Window(checkAt: at, deadline: at, warnings: warnings)
         case .reserve, .addressChange:
             guard let delay else { throw Refusal(code: "delay-required", message: "a \(preset.rawValue) rollover needs an activation delay (after N days)") }
-            guard delay > policy.syncPeriod else {
-                throw Refusal(code: "reserve-delay-too-short",
-                              message: "the activation delay (\(SettingDuration.format(delay))) must be longer than the device sync period (\(SettingDuration.format(policy.syncPeriod))), or devices cannot receive the reserve first")
-            }
+            try check(delay: delay, policy: policy)
             var warnings: [String] = []
             if delay < policy.shortReserveWarning {
                 warnings.append("an activation delay under \(SettingDuration.format(policy.shortReserveWarning)) leaves little time for devices that sync rarely or are offline")

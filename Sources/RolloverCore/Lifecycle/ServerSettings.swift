@@ -1,6 +1,10 @@
 import Foundation
 
 /// The server settings an administrator can change, with their defaults and checks. Values are text, as stored.
+///
+/// Every setting has a range, checked when it is set and again when it is read: a stored value out of range (a
+/// value from an older version, a hand-edited database) is ignored for the default and raised as an alert
+/// (`setting-out-of-range`), never used, so no setting can make the server trap.
 public enum ServerSettings {
     public static let defaults: [String: String] = [
         "https-mode": "on",
@@ -30,22 +34,59 @@ public enum ServerSettings {
 
     static let durationKeys: Set<String> = ["distribution-period", "maximum-distribution-period", "readiness-recheck", "activity-window", "reissue-lead"]
 
+    /// The longest duration any duration setting takes: past the longest life of a server certificate (397 days)
+    /// no window means anything, and every instant computed from it stays far inside `Date`'s and `Int`'s range.
+    public static let longestDuration: TimeInterval = 400 * 86_400
+
+    /// The whole-number settings with their ranges. The sync period is at most a week: a device must come back
+    /// well inside the activity window and any reserve delay.
+    static let wholeNumberRanges: [String: ClosedRange<Int>] = [
+        "maximum-validity-days": 1...397,
+        "readiness-threshold-percent": 1...100,
+        "sync-period-seconds": 1...604_800,
+        "delivery-retry-seconds": 1...2_592_000,
+    ]
+
+    /// The longest webhook address stored.
+    static let longestURL = 2048
+
     /// Why `value` cannot be stored for `key`, or nil when it can.
     public static func problem(_ key: String, _ value: String) -> String? {
         guard defaults[key] != nil else { return "no setting \(key); settings: \(keys.joined(separator: ", "))" }
         if let allowed = choices[key] { return allowed.contains(value) ? nil : "\(key) is \(allowed.joined(separator: " or "))" }
-        switch key {
-        case "maximum-validity-days":
-            return Int(value).map { (1...397).contains($0) } == true ? nil : "maximum-validity-days is 1 to 397"
-        case "readiness-threshold-percent":
-            return Int(value).map { (1...100).contains($0) } == true ? nil : "readiness-threshold-percent is 1 to 100"
-        case "alert-webhook-url":
-            guard !value.isEmpty else { return nil }
-            return URL(string: value).flatMap(\.scheme).map { ["http", "https"].contains($0) } == true ? nil : "alert-webhook-url is an http(s) URL or empty"
-        case _ where durationKeys.contains(key):
-            return SettingDuration.parse(value) != nil ? nil : "\(key) is a duration such as 7d, 12h, 30m or 90s"
-        default:
-            return Int(value).map { $0 > 0 } == true ? nil : "\(key) is a positive whole number"
+        if let range = wholeNumberRanges[key] {
+            return wholeNumber(value).map(range.contains) == true ? nil : "\(key) is a whole number from \(range.lowerBound) to \(range.upperBound)"
         }
+        if durationKeys.contains(key) {
+            return SettingDuration.parse(value).map { $0 >= 1 && $0 <= longestDuration } == true
+                ? nil : "\(key) is a duration from 1s to 400d such as 7d, 12h, 30m or 90s"
+        }
+        // alert-webhook-url
+        guard !value.isEmpty else { return nil }
+        guard value.utf8.count <= longestURL else { return "alert-webhook-url is at most \(longestURL) bytes" }
+        return URL(string: value).flatMap(\.scheme).map { ["http", "https"].contains($0) } == true ? nil : "alert-webhook-url is an http(s) URL or empty"
+    }
+
+    /// The value in force for `key`: the stored one when it passes `problem`, else the default.
+    public static func effective(_ key: String, stored: String?) -> String {
+        let fallback = defaults[key] ?? ""
+        guard let stored, problem(key, stored) == nil else { return fallback }
+        return stored
+    }
+
+    /// The stored values that are ignored for their default because they are out of range, by key.
+    public static func ignored(in stored: [String: String]) -> [String: String] {
+        stored.filter { defaults[$0.key] != nil && problem($0.key, $0.value) != nil }
+    }
+
+    /// A whole-number setting's value in force (its default when the stored text is out of range).
+    public static func wholeNumber(_ key: String, stored: String?) -> Int {
+        wholeNumber(effective(key, stored: stored)) ?? 0
+    }
+
+    /// Digits only, at most 18 of them: no sign, no spaces, nothing `Int.init` would also take ("+1").
+    static func wholeNumber(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
     }
 }

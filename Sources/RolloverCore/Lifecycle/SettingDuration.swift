@@ -12,8 +12,10 @@ public enum SettingDuration {
         return value * unit
     }
 
-    /// The shortest text that reads back as `seconds` ("7d", "36h", "90s").
+    /// The shortest text that reads back as `seconds` ("7d", "36h", "90s"). Total: a value too large for a whole
+    /// number of units (or not finite) is written as it is, never converted.
     public static func format(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)s" }
         for (unit, size) in [("d", 86_400.0), ("h", 3600), ("m", 60)] where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
             return "\(Int(seconds / size))\(unit)"
         }

@@ -47,6 +47,9 @@ extension Console {
         pages.post("access/secrets") { _, context in
             let form = try form(context)
             let days = form.text("expiresInDays").flatMap(Double.init)
+            if let days, !(days > 0 && days <= AdminDeviceAPI.longestSecretLife / 86_400) {
+                throw APIError.badRequest("an enrollment secret expires after more than 0 and at most 3650 days")
+            }
             let created = try await AdminDeviceAPI(context: api.context, material: api.material)
                 .createEnrollmentSecret(name: form.text("name") ?? "", expiresAt: days.map { Date().addingTimeInterval($0 * 86_400) }, actor: actor(context))
             return try await page("access", title: "Tokens & enrollment secrets", section: .access,

@@ -20,7 +20,7 @@ extension Console {
 
     func registerAudit(on pages: RouterGroup<AdminRequestContext>) {
         pages.get("audit") { request, context in
-            let before = request.uri.queryParameters.get("before", as: Int64.self)
+            let before = request.uri.queryParameters.get("before", as: RecordID.self)?.value
             let audit = try await api.auditPage(limit: 100, before: before)
             let entries = audit.entries.map {
                 AuditLogPage.Entry(id: $0.id, at: ConsoleFormat.time($0.at), actor: $0.actor, action: $0.action,

@@ -85,11 +85,11 @@ extension Console {
             return try await page("certificates", title: "Certificates", section: .certificates, CertificateList(certificates: rows), context)
         }
         pages.get("certificates/{id}") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             return try await page("certificate", title: "Certificate #\(id)", section: .certificates, try await certificateDetail(id), context)
         }
         pages.post("certificates/{id}/activate") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             let form = try form(context)
             do {
                 let activated = try await api.activate(form["confirm"] == "true", id: id, actor: actor(context))

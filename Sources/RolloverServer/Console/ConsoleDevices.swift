@@ -52,7 +52,7 @@ extension Console {
             let unseen = list.unseen(now: Date())
             filter.seenBefore = unseen.seenBefore
             let limit = 50
-            let devices = try await store.devices(matching: filter, afterID: query.get("after", as: Int64.self), limit: limit)
+            let devices = try await store.devices(matching: filter, afterID: query.get("after", as: RecordID.self)?.value, limit: limit)
             let page = DeviceList(
                 devices: devices.map(deviceRow),
                 platforms: [.init(value: "", label: "Any platform", selected: filter.platform == nil)]
@@ -62,7 +62,7 @@ extension Console {
             return try await self.page("devices", title: "Devices", section: .devices, page, context)
         }
         pages.get("devices/{id}") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             guard let device = try await store.device(id: id) else { throw APIError.notFound("no device \(id)") }
             let artifacts = Dictionary(try await store.trustArtifacts(includeWithdrawn: true).map { ($0.sha256, $0.subject) }, uniquingKeysWith: { a, _ in a })
             let deliveries = try await store.deviceDeliveries(deviceID: id).map {
@@ -75,12 +75,12 @@ extension Console {
                                   context)
         }
         pages.post("devices/{id}/retry") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             let retried = try await store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: actor(context))
             return await redirect("/console/devices/\(id)", notice: "\(retried) failed delivery(ies) will be sent again at the device's next sync.", context)
         }
         pages.post("devices/{id}/retire") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             try await store.retireDevice(id: id, actor: actor(context))
             return await redirect("/console/devices/\(id)", notice: "Device #\(id) is retired: it no longer counts for readiness and cannot sync.", context)
         }

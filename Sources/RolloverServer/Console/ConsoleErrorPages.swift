@@ -16,16 +16,10 @@ struct ConsoleErrorPages: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return page(error.status, error.code, error.message, context)
-        } catch let error as StoreError {
-            let refusal = APIError(error)
-            return page(refusal.status, refusal.code, refusal.message, context)
-        } catch let error as HTTPError {
-            return page(error.status, "http-\(error.status.code)", error.body ?? error.status.reasonPhrase, context)
         } catch {
-            context.logger.error("console: \(String(reflecting: type(of: error)))")
-            return page(.internalServerError, "internal", "something went wrong; the server's log has the details", context)
+            let refusal = APIError(refusing: error)
+            if refusal.status == .internalServerError { context.logger.error("console: \(String(reflecting: type(of: error)))") }
+            return page(refusal.status, refusal.code, refusal.message, context)
         }
     }
 

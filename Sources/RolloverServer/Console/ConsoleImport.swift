@@ -45,8 +45,7 @@ extension Console {
             }
             let upload = UploadRequest(files: form.files.map { .init(name: $0.name, content: Data($0.bytes).base64EncodedString()) },
                                        password: form["password"], addresses: nil, hostName: form.text("hostName")?.lowercased())
-            let (files, options, _) = try api.inspectionInput(upload)
-            let report = InspectionReportJSON(await Inspector.inspect(files, options: options))
+            let report = try await api.inspect(upload)
             let kept = report.ok ? await uploads.keep(upload, owner: try visit(context).session.tokenSHA256) : nil
             var model = ImportReport(ok: report.ok, errors: report.errors.map { .init(code: $0.code.rawValue, message: $0.message) },
                                      warnings: report.warnings.map { .init(code: $0.code.rawValue, message: $0.message) },
@@ -63,7 +62,7 @@ extension Console {
                 throw APIError(.gone, "upload-expired", "that upload is no longer kept (used, or older than 30 minutes); upload the files again")
             }
             let actor = try actor(context)
-            let imported = try await api.importCertificate(try api.inspectionInput(upload), actor: actor)
+            let imported = try await api.importUpload(upload, actor: actor)
             guard let id = imported.certificate?.id else { throw APIError(.internalServerError, "import-failed", "the import returned no certificate") }
             switch form["action"] {
             case "distribute":

@@ -6,9 +6,15 @@ import Hummingbird
 struct ConsoleListQuery {
     let request: Request
 
-    /// `unseenDays=N` as typed (for the form) and as the "seen before" instant of a filter.
+    /// The most days a "not seen for" filter takes (a century: nothing was seen before that).
+    static let longestUnseenDays = 36_500
+
+    /// `unseenDays=N` as typed (for the form) and as the "seen before" instant of a filter; a value outside 1 to
+    /// `longestUnseenDays` is no filter.
     func unseen(now: Date) -> (days: Int?, seenBefore: Date?) {
-        guard let days = request.uri.queryParameters.get("unseenDays", as: Int.self), days > 0 else { return (nil, nil) }
+        guard let days = request.uri.queryParameters.get("unseenDays", as: Int.self), (1...Self.longestUnseenDays).contains(days) else {
+            return (nil, nil)
+        }
         return (days, now.addingTimeInterval(-Double(days) * 86_400))
     }
 

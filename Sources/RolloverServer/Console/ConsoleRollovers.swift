@@ -103,11 +103,11 @@ extension Console {
             }
         }
         pages.get("rollovers/{id}") { request, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             return try await page("rollover", title: "Rollover #\(id): details", section: .rollovers, try await rolloverPage(id, request), context)
         }
         pages.post("rollovers/{id}/retry") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             let form = try form(context)
             let device = form.text("deviceID").flatMap(Int64.init)
             let retried = try await store.retryFailedDeliveries(rolloverID: id, deviceID: device, at: Date(), actor: actor(context))
@@ -116,12 +116,12 @@ extension Console {
                                   notice: "Retry for \(what): \(retried) delivery(ies) will be sent again at the next sync.", context)
         }
         pages.post("rollovers/{id}/cancel") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             try await api.changes.cancel(rolloverID: id, actor: actor(context))
             return await redirect("/console/rollovers/\(id)", notice: "Rollover #\(id) was cancelled; its material is withdrawn from the devices.", context)
         }
         pages.post("rollovers/{id}/proceed") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
+            let id = try context.parameters.require("id", as: RecordID.self).value
             let form = try form(context)
             do {
                 try await api.changes.proceed(rolloverID: id, confirm: form["confirm"] == "true", actor: actor(context))
@@ -161,7 +161,7 @@ extension Console {
         let unseen = list.unseen(now: now)
         filter.seenBefore = unseen.seenBefore
         let limit = 50
-        let rows = try await store.deliveryPage(rolloverID: id, filter: filter, afterDeviceID: query.get("after", as: Int64.self), limit: limit)
+        let rows = try await store.deliveryPage(rolloverID: id, filter: filter, afterDeviceID: query.get("after", as: RecordID.self)?.value, limit: limit)
 
         let end = [record.completedAt, record.deadline, now].compactMap { $0 }.max() ?? now
         let span = end.timeIntervalSince(record.createdAt)

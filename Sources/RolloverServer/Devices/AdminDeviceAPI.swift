@@ -79,38 +79,44 @@ struct AdminDeviceAPI: Sendable {
             filter.platform = try Self.platform(request)
             filter.seenBefore = try query.get("seenBefore").map(Self.date)
             filter.seenAfter = try query.get("seenAfter").map(Self.date)
-            filter.rolloverID = query.get("rollover", as: Int64.self)
+            filter.rolloverID = query.get("rollover", as: RecordID.self)?.value
             filter.deliveryState = try Self.deliveryState(request)
             guard filter.deliveryState == nil || filter.rolloverID != nil else { throw APIError.badRequest("state needs rollover=") }
             filter.includeRetired = query.get("retired") == "true"
             let limit = min(max(query.get("limit", as: Int.self) ?? 100, 1), 1000)
-            let devices = try await context.store.devices(matching: filter, afterID: query.get("after", as: Int64.self), limit: limit)
+            let devices = try await context.store.devices(matching: filter, afterID: query.get("after", as: RecordID.self)?.value, limit: limit)
             return DevicePage(devices: devices.map(DeviceSummary.init), next: devices.count == limit ? devices.last?.id : nil)
         }
         admin.get("devices/{id}") { _, requestContext in
-            let id = try requestContext.parameters.require("id", as: Int64.self)
+            let id = try requestContext.parameters.require("id", as: RecordID.self).value
             guard let device = try await context.store.device(id: id) else { throw APIError.notFound("no device \(id)") }
             return DeviceDetail(device: device, held: try await context.store.deviceTrust(deviceID: id),
                                 artifacts: try await context.store.trustArtifacts(includeWithdrawn: true),
                                 deliveries: try await context.store.deviceDeliveries(deviceID: id))
         }
         admin.post("devices/{id}/retire") { _, requestContext in
-            let id = try requestContext.parameters.require("id", as: Int64.self)
+            let id = try requestContext.parameters.require("id", as: RecordID.self).value
             try await context.store.retireDevice(id: id, actor: try requestContext.requireActor())
             guard let device = try await context.store.device(id: id) else { throw APIError.notFound("no device \(id)") }
             return DeviceSummary(device)
         }
         admin.post("devices/{id}/retry") { _, requestContext in
-            let id = try requestContext.parameters.require("id", as: Int64.self)
+            let id = try requestContext.parameters.require("id", as: RecordID.self).value
             guard try await context.store.device(id: id) != nil else { throw APIError.notFound("no device \(id)") }
             return RetryAnswer(retried: try await context.store.retryFailedDeliveries(rolloverID: nil, deviceID: id, at: Date(), actor: try requestContext.requireActor()))
         }
     }
 
     /// A new enrollment secret, shown once with the anchors a device needs to trust the server on its first sync.
+    /// The longest an enrollment secret may stay usable: ten years.
+    static let longestSecretLife: TimeInterval = 3650 * 86_400
+
     func createEnrollmentSecret(name: String, expiresAt: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
         guard (1...64).contains(name.count) else { throw APIError.badRequest("a secret's name is 1 to 64 characters") }
         if let expiry = expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
+        if let expiry = expiresAt, expiry.timeIntervalSinceNow > Self.longestSecretLife {
+            throw APIError.badRequest("expiresAt is at most 10 years from now")
+        }
         let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
         _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, actor: actor)
         let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)

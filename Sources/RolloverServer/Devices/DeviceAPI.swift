@@ -79,6 +79,7 @@ struct DeviceAPI: Sendable {
             throw APIError(.contentTooLarge, "body-too-large", "a device body is at most \(DeviceProtocol.maximumBodySize / 1024) KB")
         }
         do {
+            try StrictJSON.validate(buffer.readableBytesView)
             return try DeviceProtocol.decoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError(.badRequest, "malformed-body", "the body is not a valid \(T.self): \(error)")

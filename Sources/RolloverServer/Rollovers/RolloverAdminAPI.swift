@@ -38,7 +38,7 @@ struct RolloverAdminAPI: Sendable {
             filter.seenBefore = try query.get("seenBefore").map(AdminDeviceAPI.date)
             filter.seenAfter = try query.get("seenAfter").map(AdminDeviceAPI.date)
             let limit = min(max(query.get("limit", as: Int.self) ?? 100, 1), 1000)
-            let rows = try await context.store.deliveryPage(rolloverID: rollover.id, filter: filter, afterDeviceID: query.get("after", as: Int64.self),
+            let rows = try await context.store.deliveryPage(rolloverID: rollover.id, filter: filter, afterDeviceID: query.get("after", as: RecordID.self)?.value,
                                                             limit: limit)
             return DeliveryPage(devices: rows.map(DeliveryRowSummary.init), next: rows.count == limit ? rows.last?.deviceID : nil)
         }
@@ -65,7 +65,7 @@ struct RolloverAdminAPI: Sendable {
     }
 
     private func rollover(_ requestContext: AdminRequestContext) async throws -> RolloverRecord {
-        try await rollover(id: try requestContext.parameters.require("id", as: Int64.self))
+        try await rollover(id: try requestContext.parameters.require("id", as: RecordID.self).value)
     }
 
     func rollover(id: Int64) async throws -> RolloverRecord {

@@ -18,6 +18,7 @@ struct RolloverChanges: Sendable {
     func start(certificateID: Int64, preset: RolloverPreset, delay: TimeInterval?, addresses: [String]?, confirm: Bool,
                actor: AuditActor) async throws -> StartedRollover {
         if let addresses {
+            try RequestBounds.checkAddressCount(addresses.count)
             do { _ = try addresses.map { try ConnectionAddress($0) } } catch { throw APIError.badRequest("\(error)") }
         }
         let started = try await refusals {
@@ -44,6 +45,12 @@ struct RolloverChanges: Sendable {
         try await RolloverOperations(context.acting(as: actor)).cancel(rolloverID: rolloverID, now: Date())
         try await material.reload()
         scheduler.poke()
+    }
+
+    /// Refuses an "after N days" delay the rollover would refuse, before anything is issued for it.
+    func check(delay: TimeInterval) async throws {
+        let policy = try await context.store.lifecyclePolicy()
+        try await refusals { try RolloverPlanning.check(delay: delay, policy: policy) }
     }
 
     /// Wakes the scheduler after a change that can move its next instant (settings, trust material).
