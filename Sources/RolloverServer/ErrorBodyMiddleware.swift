@@ -57,7 +57,7 @@ extension APIError {
         case 405: "method-not-allowed"
         case 408: "request-timeout"
         case 409: "conflict"
-        case 413: "too-large"
+        case 413: "body-too-large"
         case 415: "unsupported-media-type"
         case 422: "unprocessable"
         case 429: "too-many-requests"

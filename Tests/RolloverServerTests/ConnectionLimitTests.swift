@@ -101,13 +101,13 @@ struct ConnectionLimitTests {
                 started = time.monotonic()
                 tls.sendall(f"POST {path} HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Type: application/json\\r\\nContent-Length: {length}\\r\\n\\r\\n{{".encode())
                 answer = b""
-                while b"too-large" not in answer and time.monotonic() - started < 5:
+                while b"body-too-large" not in answer and time.monotonic() - started < 5:
                     chunk = tls.recv(4096)
                     if not chunk:
                         break
                     answer += chunk
                 answer = answer.decode(errors="replace")
-                print(path, round(time.monotonic() - started, 2), answer.split("\\r\\n")[0], "too-large" in answer)
+                print(path, round(time.monotonic() - started, 2), answer.split("\\r\\n")[0], "body-too-large" in answer)
                 tls.close()
             """
         let result = try Client.run(["python3", "-c", probe, "\(server.port)", server.caFile])

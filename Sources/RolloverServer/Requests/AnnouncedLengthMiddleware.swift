@@ -1,7 +1,7 @@
 import Hummingbird
 import RolloverCore
 
-/// Refuses a body whose announced `Content-Length` is over the route's limit with 413 `too-large` before any of it
+/// Refuses a body whose announced `Content-Length` is over the route's limit with 413 `body-too-large` before any of it
 /// is read: otherwise the server would wait for bytes it is going to refuse (and a client could hold the
 /// connection announcing a gigabyte and sending a byte).
 struct AnnouncedLengthMiddleware: RouterMiddleware {
@@ -14,7 +14,7 @@ struct AnnouncedLengthMiddleware: RouterMiddleware {
                 throw APIError(.badRequest, "bad-request", "Content-Length is not a whole number")
             }
             guard length <= limit else {
-                throw APIError(.contentTooLarge, "too-large", "the body is at most \(limit / 1024) KB here, not \(length) bytes")
+                throw APIError(.contentTooLarge, "body-too-large", "the body is at most \(limit / 1024) KB here, not \(length) bytes")
             }
         }
         return try await next(request, context)
