@@ -24,6 +24,8 @@ struct AdminAPI: Sendable {
     let httpsMode: HTTPSMode
     /// The plain HTTP listeners (`rollover serve --plain-listen`) as URLs, named in `httpsModeWarning`.
     var plainListeners: [String] = []
+    /// `/metrics` without a token (`rollover serve --metrics-public`).
+    var metricsPublic = false
 
     init(context: ServiceContext, live: LiveCertificates, addresses: [ConnectionAddress], metrics: ServerMetrics = ServerMetrics(),
          httpsMode: HTTPSMode = HTTPSMode(), logger: Logger = Logger(label: "rollover")) {
@@ -44,7 +46,10 @@ struct AdminAPI: Sendable {
         router.add(middleware: ErrorBodyMiddleware())
         router.add(middleware: RepeatedParameterMiddleware())
         router.add(middleware: AnnouncedLengthMiddleware())
-        router.get("/metrics") { _, _ in
+        // Metrics name certificates, routes and rollout progress: an admin token reads them unless the server runs
+        // with --metrics-public (for a scraper on a trusted network).
+        let scrape = metricsPublic ? router.group() : router.group().add(middleware: AdminAuthentication(store: context.store))
+        scrape.get("/metrics") { _, _ in
             var progress: [Int64: [DeliveryState: Int]] = [:]
             for rollover in try await context.store.rollovers() where rollover.state == .open {
                 progress[rollover.id] = try await context.store.deliveryCounts(rolloverID: rollover.id)
@@ -157,7 +162,7 @@ struct AdminAPI: Sendable {
 
     /// A new admin token, shown once; only its hash is kept.
     func createToken(name: String, actor: AuditActor) async throws -> TokenCreated {
-        guard !name.isEmpty, name.count <= 64 else { throw APIError.badRequest("a token name is 1 to 64 characters") }
+        try RequestBounds.checkName(name, "a token name")
         let (token, hash) = AdminTokens.generate()
         _ = try await context.store.insertAdminToken(name: name, tokenSHA256: hash, actor: actor)
         return TokenCreated(name: name, token: token)

@@ -38,6 +38,8 @@ public struct RolloverServerRunner: Sendable {
     public var masterKeyFile: String?
     /// The CA's key type if it is created on this start.
     public var caKeyType: KeyType = .ecP256
+    /// `/metrics` without an admin token.
+    public var metricsPublic = false
     /// Timeouts and the connection cap of every listener.
     public var connectionLimits = ConnectionLimits()
 
@@ -76,6 +78,7 @@ public struct RolloverServerRunner: Sendable {
         let router = Router(context: AdminRequestContext.self)
         var api = AdminAPI(context: context, live: live, addresses: addresses, metrics: metrics, logger: logger)
         api.plainListeners = plainListeners.map { "http://\($0)" }
+        api.metricsPublic = metricsPublic
         try await api.httpsMode.refresh(from: context.store)
         try api.register(on: router)
         let responder = router.buildResponder()

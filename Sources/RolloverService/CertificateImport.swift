@@ -24,12 +24,15 @@ public struct CertificateImport: Sendable {
         var report = await Inspector.inspect(files, options: options)
         var pendingKeyID: Int64?
         var fulfilled: StoredSigningRequest?
+        // A certificate without its key binds only to the key of one of our pending signing requests (it came back
+        // without it, as it should), never to another stored key with the same public key: not the CA's, not a
+        // live certificate's, so an import cannot borrow a key it was never issued for.
         if report.key == nil, let leaf = report.leaf, let fingerprint = PublicKeyFingerprint.of(leaf),
-            let keyID = try await context.store.privateKeyID(publicKeySHA256: fingerprint)
+            let keyID = try await context.store.privateKeyID(publicKeySHA256: fingerprint),
+            let request = try await context.store.signingRequests().first(where: { $0.privateKeyID == keyID })
         {
-            // The key of one of our signing requests: the certificate came back without it, as it should.
             pendingKeyID = keyID
-            fulfilled = try await context.store.signingRequests().first { $0.privateKeyID == keyID }
+            fulfilled = request
             report.errors.removeAll { $0.code == .noPrivateKey }
             report.keyHeldByRollover = true
         }

@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long a connection may wait for its next request head, the TLS handshake included (default 30s).")
     var idleTimeout: String?
     @Option(help: "How long a request may take from its head to its response (default 120s).") var requestTimeout: String?
+    @Flag(help: "Serve /metrics without an admin token (for a scraper on a trusted network).") var metricsPublic = false
     @Option(help: "Connections open at once across all listeners; more are closed on accept (default 16384).") var maxConnections: Int?
 
     func run() async throws {
@@ -50,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         runner.caKeyType = caKey
         runner.plainListeners = plainListen
         runner.connectionLimits = try settings.connectionLimits()
+        runner.metricsPublic = metricsPublic
         try await runner.run { line in
             print(line)
             fflush(nil)

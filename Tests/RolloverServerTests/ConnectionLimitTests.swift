@@ -59,7 +59,7 @@ struct ConnectionLimitTests {
         #expect(cap.firstStatus == 200)
         #expect(cap.overCapClosed, "the connection over the cap was not closed within 5 s")
         #expect(cap.keptStatus == 200, "the kept-open connection was not served at the cap")
-        let metrics = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/metrics"])
+        let metrics = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)", "\(server.url)/metrics"])
         #expect(metrics.output.contains("rollover_connections_refused_total"), "\(metrics.output.prefix(400))")
     }
 

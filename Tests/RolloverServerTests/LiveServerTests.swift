@@ -127,7 +127,9 @@ struct LiveServerTests {
         let health = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"])
         #expect(health.output.contains(#""activeCertificates":2"#), "\(health.output)")
 
-        let metrics = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/metrics"]).output
+        let anonymous = try Client.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", server.caFile, "\(server.url)/metrics"]).output
+        #expect(anonymous == "401", "/metrics answered \(anonymous) without a token")
+        let metrics = try Client.run(["curl", "-sS", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)", "\(server.url)/metrics"]).output
         #expect(metrics.contains(#"rollover_certificate_expiry_seconds{certificate_sha256=""#) && metrics.contains(#"host="mdm.example.test""#), "\(metrics)")
         #expect(metrics.contains("rollover_tls_handshakes_total{certificate_sha256="), "\(metrics)")
         #expect(metrics.contains(#"rollover_http_requests_total{method="GET",route="/api/v1/health",status="200"}"#), "\(metrics)")

@@ -26,7 +26,7 @@ struct RefusalTests {
         String(repeating: "9", count: 10_000), "0x10", "1.5", "7d7d", "\u{0}",
     ]
 
-    func app() async throws -> (app: some ApplicationProtocol, context: ServiceContext, token: String) {
+    func app() async throws -> (app: some ApplicationProtocol, context: ServiceContext, token: String, folder: ScratchFolder) {
         let folder = try ScratchFolder()
         let context = try await ServiceContext.open(dataFolder: folder.path("data"), environment: [:], actor: .system)
         let outcome = try await FirstStart(context).prepare(addresses: [try ConnectionAddress("localhost")])
@@ -34,7 +34,7 @@ struct RefusalTests {
         try await live.load(from: context)
         let router = Router(context: AdminRequestContext.self)
         try AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
-        return (Application(router: router), context, try #require(outcome.newAdminToken))
+        return (Application(router: router), context, try #require(outcome.newAdminToken), folder)
     }
 
     func shape(_ response: TestResponse) throws -> ErrorBody.Detail {
@@ -43,7 +43,8 @@ struct RefusalTests {
 
     @Test("every setting refuses Int.max, -1, 0, inf, nan, 1e300, empty and 10,000 characters with 400 and a code, stores nothing, and the server answers on")
     func extremeSettingValuesAreRefused() async throws {
-        let (app, context, token) = try await app()
+        let (app, context, token, folder) = try await app()
+        _ = folder
         try await app.test(.router) { client in
             for key in ServerSettings.keys {
                 for value in Self.extremes where ServerSettings.problem(key, value) != nil {
@@ -78,7 +79,8 @@ struct RefusalTests {
 
     @Test("JSON with a trailing comma, a repeated member or deep nesting is refused as malformed-body and creates nothing")
     func lenientJSONIsRefused() async throws {
-        let (app, context, token) = try await app()
+        let (app, context, token, folder) = try await app()
+        _ = folder
         let before = try await context.store.adminTokens().count
         try await app.test(.router) { client in
             for body in [#"{"name":"trailing",}"#, #"{"name":"a","name":"b"}"#, String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
@@ -99,7 +101,8 @@ struct RefusalTests {
 
     @Test("a repeated query parameter, a signed id and an unknown route are refused with a code")
     func parametersAreStrict() async throws {
-        let (app, _, token) = try await app()
+        let (app, _, token, folder) = try await app()
+        _ = folder
         try await app.test(.router) { client in
             let auth: HTTPFields = [.authorization: "Bearer \(token)"]
             let repeated = try await client.execute(uri: "/api/v1/admin/certificates/1/activate?confirm=true&confirm=false", method: .post, headers: auth)
@@ -118,7 +121,8 @@ struct RefusalTests {
 
     @Test("a reissue refused for its delay or its addresses issues no certificate")
     func refusedReissueIssuesNothing() async throws {
-        let (app, context, token) = try await app()
+        let (app, context, token, folder) = try await app()
+        _ = folder
         let before = try await context.store.certificates(in: nil).count
         try await app.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -138,7 +142,8 @@ struct RefusalTests {
 
     @Test("an enrollment secret expiring past ten years, and a console filter of a quadrillion days, are refused or ignored without a trap")
     func extremeDatesDoNotTrap() async throws {
-        let (app, _, token) = try await app()
+        let (app, _, token, folder) = try await app()
+        _ = folder
         try await app.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
             let far = try await client.execute(uri: "/api/v1/admin/enrollment-secrets", method: .post, headers: headers,
@@ -150,5 +155,36 @@ struct RefusalTests {
             let health = try await client.execute(uri: "/api/v1/health", method: .get)
             #expect(health.status == .ok)
         }
+    }
+
+    @Test("names are bounded in bytes, not characters, and carry no control characters")
+    func namesAreBoundedInBytes() async throws {
+        let (app, context, token, folder) = try await app()
+        _ = folder
+        let before = try await context.store.adminTokens().count
+        try await app.test(.router) { client in
+            for name in [String(repeating: "é", count: 65), "red\u{1b}[31m", "", "zero\u{200b}width"] {
+                let body = try JSONEncoder().encode(["name": name])
+                let response = try await client.execute(uri: "/api/v1/admin/tokens", method: .post,
+                                                        headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                        body: ByteBuffer(bytes: body))
+                #expect(response.status == .badRequest, "\(name.debugDescription)")
+                #expect(try shape(response).code == "bad-name")
+            }
+        }
+        #expect(try await context.store.adminTokens().count == before)
+        #expect(ConsoleFormat.pathSegment("ops/night?shift#1") == "ops%2Fnight%3Fshift%231")
+    }
+
+    @Test("a certificate imported without its key never borrows a stored key: not the CA's")
+    func importWithoutKeyNeverBorrowsTheCAKey() async throws {
+        let (_, context, _, folder) = try await app()
+        _ = folder
+        let caPEM = try #require(FileManager.default.contents(atPath: context.dataFolder + "/ca.pem"))
+        let outcome = try await CertificateImport(context).run([FileReader.read(Array(caPEM), name: "ca.pem", password: nil)],
+                                                               options: InspectionOptions())
+        #expect(outcome.certificateID == nil)
+        #expect(outcome.report.errors.contains { $0.code == .noPrivateKey }, "\(outcome.report.errors)")
+        #expect(!outcome.report.keyHeldByRollover)
     }
 }

@@ -167,7 +167,7 @@ struct RolloverAPITests: Sendable {
             let alerts = page["alerts"] as? [[String: Any]] ?? []
             #expect(status == .ok && alerts.count == 1, "\(page)")
             #expect(alerts.first?["code"] as? String == "certificate-expiring" && alerts.first?["severity"] as? String == "critical")
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: auth)
             #expect(String(buffer: metrics.body).contains(#"rollover_alerts_total{code="certificate-expiring",severity="critical"} 1"#),
                     "\(String(buffer: metrics.body).prefix(2000))")
         }

@@ -9,12 +9,15 @@ extension Console {
     struct AccessPage: Sendable {
         struct Token: Sendable {
             var name: String
+            /// The name as one path segment of the revoke form's address (percent-encoded).
+            var pathName: String
             var created: ConsoleFormat.Time?
             var revoked: ConsoleFormat.Time?
             var isCurrent: Bool
         }
         struct Secret: Sendable {
             var name: String
+            var pathName: String
             var created: ConsoleFormat.Time?
             var expires: ConsoleFormat.Time?
             var revoked: ConsoleFormat.Time?
@@ -40,7 +43,7 @@ extension Console {
                                   try await accessPage(created: .init(kind: "admin token", name: created.name, value: created.token), context), context)
         }
         pages.post("access/tokens/{name}/revoke") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try ConsoleFormat.pathName(context.parameters.require("name"))
             try await store.revokeAdminToken(name: name, actor: actor(context))
             return await redirect("/console/access", notice: "Admin token \(name) is revoked; its sessions end now.", context)
         }
@@ -57,7 +60,7 @@ extension Console {
                                   context)
         }
         pages.post("access/secrets/{name}/revoke") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try ConsoleFormat.pathName(context.parameters.require("name"))
             try await store.revokeEnrollmentSecret(name: name, actor: actor(context))
             return await redirect("/console/access", notice: "Enrollment secret \(name) is revoked; devices can no longer enroll with it.", context)
         }
@@ -67,10 +70,10 @@ extension Console {
         let me = context.actor?.name
         return AccessPage(
             tokens: try await store.adminTokens().map {
-                .init(name: $0.name, created: ConsoleFormat.time($0.createdAt), revoked: ConsoleFormat.time($0.revokedAt), isCurrent: $0.name == me)
+                .init(name: $0.name, pathName: ConsoleFormat.pathSegment($0.name), created: ConsoleFormat.time($0.createdAt), revoked: ConsoleFormat.time($0.revokedAt), isCurrent: $0.name == me)
             },
             secrets: try await store.enrollmentSecrets().map {
-                .init(name: $0.name, created: ConsoleFormat.time($0.createdAt), expires: ConsoleFormat.time($0.expiresAt), revoked: ConsoleFormat.time($0.revokedAt))
+                .init(name: $0.name, pathName: ConsoleFormat.pathSegment($0.name), created: ConsoleFormat.time($0.createdAt), expires: ConsoleFormat.time($0.expiresAt), revoked: ConsoleFormat.time($0.revokedAt))
             },
             created: created)
     }

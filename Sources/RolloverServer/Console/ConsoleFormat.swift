@@ -32,4 +32,17 @@ enum ConsoleFormat {
         }
         return seconds >= 0 ? "in \(amount)" : "\(amount) ago"
     }
+
+    /// `text` as one path segment: everything but RFC 3986's unreserved characters percent-encoded, so a name with
+    /// `/`, `?` or `#` still addresses its own form.
+    static func pathSegment(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// A path segment as `pathSegment` wrote it, decoded.
+    static func pathName(_ segment: String) -> String {
+        segment.removingPercentEncoding ?? segment
+    }
 }

@@ -112,7 +112,7 @@ struct AdminDeviceAPI: Sendable {
     static let longestSecretLife: TimeInterval = 3650 * 86_400
 
     func createEnrollmentSecret(name: String, expiresAt: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
-        guard (1...64).contains(name.count) else { throw APIError.badRequest("a secret's name is 1 to 64 characters") }
+        try RequestBounds.checkName(name, "a secret's name")
         if let expiry = expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
         if let expiry = expiresAt, expiry.timeIntervalSinceNow > Self.longestSecretLife {
             throw APIError.badRequest("expiresAt is at most 10 years from now")

@@ -20,7 +20,7 @@ struct DeviceAPI: Sendable {
     private func enroll(_ request: Request, _ requestContext: AdminRequestContext) async throws -> EnrollResponse {
         let body = try await decode(EnrollRequest.self, request)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...128).contains(name.count) else { throw APIError.badRequest("a device name is 1 to 128 characters") }
+        try RequestBounds.checkName(name, "a device name")
         let now = Date()
         guard let secret = try await context.store.enrollmentSecret(secretSHA256: AdminTokens.hash(body.secret)), secret.admits(at: now) else {
             requestContext.logger.notice("refused: unknown, revoked or expired enrollment secret")
