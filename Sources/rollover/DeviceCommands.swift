@@ -24,7 +24,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a secret; it is printed once. --output writes the enrollment file `rollover agent` takes.")
         @Option(help: "A name for the secret (e.g. the site or the batch of devices).") var name: String
-        @Option(help: "When it stops working: a duration (30d, 12h, 90m) or an ISO 8601 time. Never by default.") var expires: String?
+        @Option(help: "When it stops working: a duration (30d, 12h, 90m) or an ISO 8601 time, at most 10 years ahead. Default: 30 days.") var expires: String?
         @Option(help: "Write the enrollment file (secret, server and anchors; mode 0600) here.") var output: String?
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false

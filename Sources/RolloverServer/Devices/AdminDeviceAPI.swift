@@ -110,17 +110,21 @@ struct AdminDeviceAPI: Sendable {
     /// A new enrollment secret, shown once with the anchors a device needs to trust the server on its first sync.
     /// The longest an enrollment secret may stay usable: ten years.
     static let longestSecretLife: TimeInterval = 3650 * 86_400
+    /// A secret made without an expiry expires after 30 days: a secret copied off a device must not enroll fake
+    /// devices for ever.
+    static let defaultSecretLife: TimeInterval = 30 * 86_400
 
-    func createEnrollmentSecret(name: String, expiresAt: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
+    func createEnrollmentSecret(name: String, expiresAt requested: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
         try RequestBounds.checkName(name, "a secret's name")
-        if let expiry = expiresAt, expiry <= Date() { throw APIError.badRequest("expiresAt is in the past") }
-        if let expiry = expiresAt, expiry.timeIntervalSinceNow > Self.longestSecretLife {
+        let expiresAt = requested ?? Date().addingTimeInterval(Self.defaultSecretLife)
+        if expiresAt <= Date() { throw APIError.badRequest("expiresAt is in the past") }
+        if expiresAt.timeIntervalSinceNow > Self.longestSecretLife {
             throw APIError.badRequest("expiresAt is at most 10 years from now")
         }
         let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
         _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, actor: actor)
         let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
-        return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: expiresAt.map { ISO8601DateFormatter().string(from: $0) },
+        return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: ISO8601DateFormatter().string(from: expiresAt),
                                        anchors: anchors)
     }
 
