@@ -94,7 +94,13 @@ public actor DeviceAgent {
 
     private func syncOnce() async throws -> SyncSummary {
         guard let credentials = try options.folder.credentials() else { throw AgentError("\(options.folder.path) holds no enrolled device") }
-        let store = try options.folder.trustStore()
+        var store = try options.folder.trustStore()
+        let current = store.droppingExpired(now: Date())
+        if !current.dropped.isEmpty {
+            try commit(current.store)
+            store = current.store
+            say("dropped \(current.dropped.count) expired pin(s) or reserve: \(current.dropped.map { String($0.prefix(16)) }.joined(separator: ", "))")
+        }
         let reporting = unreported
         let request = SyncRequest(deviceID: credentials.deviceID, agentVersion: options.agentVersion, platform: options.platform,
                                   held: store.held, results: reporting)

@@ -95,12 +95,15 @@ struct AgentCoreTests {
         }
     }
 
-    @Test("a pinned leaf is trusted by itself; the reserve certificate only from its activation time")
+    @Test("a pinned leaf is trusted by itself for its own names inside its validity; the reserve certificate only from its activation time")
     func pinsAndReserve() async throws {
         let pki = try TestPKI()
         let pinned = TrustStore(pins: [try pki.item(pki.leaf, role: .pin)])
-        #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "anything", store: pinned, now: now)
+        #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: pinned, now: now)
                 == .trusted(through: [CertificateFingerprint.sha256(pki.leaf)]))
+        guard case .refused(let foreign) = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "mdm.example.com", store: pinned, now: now)
+        else { Issue.record("a pin was trusted for a name it was not issued for"); return }
+        #expect(foreign.contains("is pinned, but it is not issued for mdm.example.com"), "\(foreign)")
         let leaf = try pki.item(pki.leaf, role: .pin)
         let reserve = TrustStore(reserve: ReserveCertificate(fingerprint: leaf.fingerprint, pem: leaf.pem, activatesAt: now.addingTimeInterval(3600)))
         guard case .refused = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: reserve, now: now) else {
@@ -108,6 +111,28 @@ struct AgentCoreTests {
         }
         #expect(await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: reserve, now: now.addingTimeInterval(3601))
                 == .trusted(through: [leaf.fingerprint]))
+    }
+}
+
+@Suite("Pins that expire")
+struct PinExpiryTests {
+    @Test("an expired pin or reserve is refused with the reason and dropped from the trust store; anchors stay")
+    func expiredPinsAreRefusedAndDropped() async throws {
+        let pki = try TestPKI(notAfter: Date(timeIntervalSinceNow: 600))
+        let pin = try pki.item(pki.leaf, role: .pin)
+        let anchor = try pki.item(pki.root, role: .anchor)
+        let store = TrustStore(anchors: [anchor], pins: [pin],
+                               reserve: ReserveCertificate(fingerprint: pin.fingerprint, pem: pin.pem, activatesAt: Date(timeIntervalSinceNow: -60)))
+        let later = Date(timeIntervalSinceNow: 3600)
+        guard case .refused(let why) = await ServerTrustEvaluation.evaluate(chain: [pki.leaf], host: "localhost", store: store, now: later) else {
+            Issue.record("an expired pinned leaf was trusted"); return
+        }
+        #expect(why.contains("is pinned, but it expired"), "\(why)")
+        let current = store.droppingExpired(now: later)
+        #expect(current.store.pins.isEmpty && current.store.reserve == nil)
+        #expect(current.store.anchors == [anchor])
+        #expect(current.dropped == [pin.fingerprint])
+        #expect(store.droppingExpired(now: Date()).dropped.isEmpty)
     }
 }
 
