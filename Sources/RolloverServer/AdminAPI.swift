@@ -19,6 +19,8 @@ struct AdminAPI: Sendable {
     let changes: RolloverChanges
     /// Where uploads are read and inspected, apart from the threads that serve devices.
     let inspections = InspectionPool()
+    /// Enrollment rates per client address and per secret, shared by the HTTPS and the plain listeners.
+    let enrollmentThrottle = EnrollmentThrottle()
     /// HTTPS mode as this server applies it now (the console reads `httpsMode.isOn` for its warning). Starts on;
     /// the server loads the stored setting before it serves (`httpsMode.refresh(from:)`). See `AdminSettings.swift`.
     let httpsMode: HTTPSMode
@@ -61,7 +63,7 @@ struct AdminAPI: Sendable {
         router.get("/api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        DeviceAPI(context: context, material: material, writer: syncWriter).register(on: router)
+        DeviceAPI(context: context, material: material, writer: syncWriter, throttle: enrollmentThrottle).register(on: router)
         let admin = router.group("/api/v1/admin").add(middleware: AdminAuthentication(store: context.store))
         AdminDeviceAPI(context: context, material: material).register(on: admin)
         RolloverAdminAPI(context: context, changes: changes).register(on: admin)

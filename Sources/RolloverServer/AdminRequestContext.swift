@@ -9,9 +9,13 @@ public struct AdminRequestContext: RequestContext {
     /// The console's signed-in session, on console pages.
     var console: ConsoleVisit?
 
+    /// The client's IP address, for per-address limits (nil for a test without a socket).
+    var clientAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
         actor = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, on routes behind `AdminAuthentication`; a route reached without it is refused.

@@ -12,7 +12,7 @@ extension AdminAPI {
         router.add(middleware: RepeatedParameterMiddleware())
         router.add(middleware: AnnouncedLengthMiddleware())
         router.get("/api/v1/health") { _, _ in try await health() }
-        DeviceAPI(context: context, material: material, writer: syncWriter).register(on: router)
+        DeviceAPI(context: context, material: material, writer: syncWriter, throttle: enrollmentThrottle).register(on: router)
     }
 }
 

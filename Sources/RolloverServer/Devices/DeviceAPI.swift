@@ -11,6 +11,7 @@ struct DeviceAPI: Sendable {
     let context: ServiceContext
     let material: TrustMaterial
     let writer: SyncWriter
+    let throttle: EnrollmentThrottle
 
     func register(on router: Router<AdminRequestContext>) {
         router.post("/api/v1/enroll") { request, requestContext in try Self.json(try await enroll(request, requestContext)) }
@@ -22,6 +23,11 @@ struct DeviceAPI: Sendable {
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         try RequestBounds.checkName(name, "a device name")
         let now = Date()
+        if let wait = throttle.admit(address: requestContext.clientAddress, secretSHA256: AdminTokens.hash(body.secret)) {
+            requestContext.logger.notice("refused: enrollments from \(requestContext.clientAddress ?? "a client") come too fast")
+            throw APIError(.tooManyRequests, "too-many-enrollments", "enrollments come too fast from this address or with this secret; try again in \(Int(wait.rounded(.up))) s",
+                           details: ["retryAfterSeconds": Int(wait.rounded(.up))])
+        }
         guard let secret = try await context.store.enrollmentSecret(secretSHA256: AdminTokens.hash(body.secret)), secret.admits(at: now) else {
             requestContext.logger.notice("refused: unknown, revoked or expired enrollment secret")
             throw APIError(.unauthorized, "invalid-enrollment-secret", "the enrollment secret is unknown, revoked or expired")
