@@ -88,7 +88,10 @@ actor LifecycleScheduler: Service {
                 logger.notice("automatic reissue started", metadata: ["rollover": "\(rollover.id)", "certificate": "\(rollover.certificateID ?? 0)"])
             }
             try await refreshAddressOverlap(now: now)
-            if !outcome.activations.isEmpty || !outcome.reissued.isEmpty { try await material.reload(now: now) }
+            if !outcome.withdrawn.isEmpty {
+                logger.notice("withdrew trust only retired certificates needed", metadata: ["sha256": "\(outcome.withdrawn.joined(separator: ","))"])
+            }
+            if !outcome.activations.isEmpty || !outcome.reissued.isEmpty || !outcome.withdrawn.isEmpty { try await material.reload(now: now) }
             return outcome.next
         } catch {
             logger.error("lifecycle tick failed: \(error)")

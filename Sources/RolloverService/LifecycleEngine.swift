@@ -22,6 +22,8 @@ public struct LifecycleEngine: Sendable {
         public var alerts: [LifecycleAlert] = []
         /// Rollovers started by automatic reissue.
         public var reissued: [RolloverRecord] = []
+        /// Trust material withdrawn because only retired certificates needed it (see `RetiredTrust`).
+        public var withdrawn: [String] = []
         /// When the lifecycle should run next at the latest (nil: nothing scheduled).
         public var next: Date?
     }
@@ -66,6 +68,7 @@ public struct LifecycleEngine: Sendable {
                 try await raise(alert, now: now, into: &outcome)
             }
         }
+        outcome.withdrawn = try await RetiredTrust.withdraw(in: context, now: now, syncPeriod: state.policy.syncPeriod)
         // Only a change to rollovers or certificates moves the next instant; alerts alone do not.
         if decisions.contains(where: { if case .alert = $0 { false } else { true } }) {
             state = try await loadState(now: now, readiness: false)

@@ -156,6 +156,34 @@ struct RolloverAPITests: Sendable {
         }
     }
 
+    @Test("one sync period after a switch, the root only the retired certificate needed is withdrawn from devices; our CA root stays")
+    func retiredTrustIsWithdrawnAfterASyncPeriod() async throws {
+        try await Application(router: router).test(.router) { client in
+            let device = try await enrolledDevice(client, name: "kiosk")
+            let enterprise = try await enterpriseCertificate()
+            let rootSHA256 = ParsedCertificate.sha256Fingerprint(of: try enterprise.root.derBytes())
+            let (_, started) = try await call(client, .post, "/api/v1/admin/rollovers", #"{"certificateID":\#(enterprise.id)}"#)
+            let rollover = try #require((started["rollover"] as? [String: Any])?["id"] as? Int)
+            let (forced, _) = try await call(client, .post, "/api/v1/admin/rollovers/\(rollover)/proceed?confirm=true")
+            #expect(forced == .ok)
+            // Back to our own CA: the enterprise certificate is retired, and with it the reason to trust its root.
+            let (reissued, answer) = try await call(client, .post, "/api/v1/admin/certificates/reissue", #"{"activate":true,"confirm":true}"#)
+            #expect(reissued == .ok, "\(answer)")
+            #expect(try await context.store.certificate(id: enterprise.id)?.state == .retired)
+
+            await api.scheduler.runOnce(now: Date())
+            #expect(try await context.store.trustArtifacts(includeWithdrawn: false).contains { $0.sha256 == rootSHA256 },
+                    "withdrawn before devices had a sync period to see the new certificate")
+            await api.scheduler.runOnce(now: Date().addingTimeInterval(3600 + 60))
+            let current = try await context.store.trustArtifacts(includeWithdrawn: false)
+            #expect(!current.contains { $0.sha256 == rootSHA256 }, "the retired certificate's root is still trusted")
+            let ownRoots = try await context.store.certificates(in: .active).filter { $0.source == .authority }.map(\.sha256)
+            #expect(!ownRoots.isEmpty && ownRoots.allSatisfy { root in current.contains { $0.sha256 == root } }, "our CA root was withdrawn")
+            let told = try await sync(client, device, held: device.trust.add.map(\.fingerprint) + [rootSHA256])
+            #expect(told.remove == [rootSHA256])
+        }
+    }
+
     @Test("an imported certificate near expiry raises an alert once, visible in the API and the metrics")
     func expiryAlert() async throws {
         try await Application(router: router).test(.router) { client in
