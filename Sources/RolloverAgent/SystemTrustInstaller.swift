@@ -3,21 +3,32 @@ import RolloverCore
 
 /// `--install-system-trust` on Linux: places each anchor in `/usr/local/share/ca-certificates/` as
 /// `rollover-<fingerprint>.crt` and runs `update-ca-certificates`; removes the files it placed when the anchor
-/// leaves the trust store. It touches only files named `rollover-*.crt`, so what others placed stays.
+/// leaves the trust store. It touches only files named `rollover-*.crt`, so what others placed stays, and places
+/// only what `policy` admits; every placement, removal and refusal is said through `log`.
 public struct SystemTrustInstaller: Sendable {
     public var folder: String
     public var updateCommand: [String]
+    public var policy: SystemTrustPolicy
+    public var log: @Sendable (String) -> Void
 
-    public init(folder: String = "/usr/local/share/ca-certificates", updateCommand: [String] = ["update-ca-certificates"]) {
+    public init(folder: String = "/usr/local/share/ca-certificates", updateCommand: [String] = ["update-ca-certificates"],
+                policy: SystemTrustPolicy = SystemTrustPolicy(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.folder = folder
         self.updateCommand = updateCommand
+        self.policy = policy
+        self.log = log
     }
 
     static func fileName(_ fingerprint: String) -> String { "rollover-\(fingerprint.prefix(16)).crt" }
 
     /// Makes the folder hold exactly these anchors among its `rollover-*` files; runs the update command on a change.
     public func synchronize(anchors: [TrustItem]) throws {
-        let wanted = Dictionary(anchors.map { (Self.fileName($0.fingerprint), $0.pem) }, uniquingKeysWith: { first, _ in first })
+        let admitted = anchors.filter { anchor in
+            guard let refusal = policy.refusal(for: anchor) else { return true }
+            log("system trust: not placing \(anchor.fingerprint.prefix(16)): \(refusal)")
+            return false
+        }
+        let wanted = Dictionary(admitted.map { (Self.fileName($0.fingerprint), $0.pem) }, uniquingKeysWith: { first, _ in first })
         let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasPrefix("rollover-") && $0.hasSuffix(".crt") })
         var changed = false
@@ -26,10 +37,12 @@ public struct SystemTrustInstaller: Sendable {
             guard FileManager.default.createFile(atPath: file, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o644]) else {
                 throw AgentError("cannot place \(file) in the system trust: \(String(cString: strerror(errno)))")
             }
+            log("system trust: placed \(file)")
             changed = true
         }
         for name in present where wanted[name] == nil {
             try FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+            log("system trust: removed \((folder as NSString).appendingPathComponent(name))")
             changed = true
         }
         guard changed, let executable = updateCommand.first else { return }

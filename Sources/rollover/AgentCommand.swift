@@ -19,6 +19,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Sync once (enrolling first if needed) and exit.") var once = false
     @Flag(help: "Also place the anchors in the system trust (/usr/local/share/ca-certificates and update-ca-certificates).")
     var installSystemTrust = false
+    @Option(help: "With --install-system-trust: a root (SHA-256) allowed into the system trust although it is not name-constrained. Repeatable; the enrollment file's anchors are allowed too.")
+    var systemTrustAllow: [String] = []
     @Option(help: .hidden) var systemTrustFolder = "/usr/local/share/ca-certificates"
     @Option(help: .hidden) var systemTrustCommand = "update-ca-certificates"
 
@@ -28,12 +30,15 @@ struct AgentCommand: AsyncParsableCommand {
             throw UsageFailure("--platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var options = DeviceAgent.Options(server: url, folder: AgentStateFolder(path: state), name: name, platform: devicePlatform)
+        let enrollment = try enrollSecretFile.map(EnrollmentFile.read)
         if installSystemTrust {
-            options.systemTrust = SystemTrustInstaller(folder: systemTrustFolder, updateCommand: systemTrustCommand.split(separator: " ").map(String.init))
+            let allowed = Set(systemTrustAllow.map { $0.lowercased() } + (enrollment?.anchors.map(\.fingerprint) ?? []))
+            options.systemTrust = SystemTrustInstaller(folder: systemTrustFolder, updateCommand: systemTrustCommand.split(separator: " ").map(String.init),
+                                                       policy: SystemTrustPolicy(allowed: allowed), log: { line in print(line); fflush(nil) })
         }
         let agent = DeviceAgent(options: options) { line in print(line); fflush(nil) }
         do {
-            try await agent.enrollIfNeeded(with: try enrollSecretFile.map(EnrollmentFile.read), extraAnchors: try extraAnchors())
+            try await agent.enrollIfNeeded(with: enrollment, extraAnchors: try extraAnchors())
             if once {
                 _ = try await agent.sync()
             } else {

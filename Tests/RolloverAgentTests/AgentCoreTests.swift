@@ -145,8 +145,9 @@ struct SystemTrustTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = FileManager.default.createFile(atPath: folder + "/someone-else.crt", contents: Data("theirs".utf8))
         let marker = folder + "/updated"
-        let installer = SystemTrustInstaller(folder: folder, updateCommand: ["/bin/sh", "-c", "echo run >> \(marker)"])
         let first = try TestPKI(), second = try TestPKI(rootName: "Second")
+        let installer = SystemTrustInstaller(folder: folder, updateCommand: ["/bin/sh", "-c", "echo run >> \(marker)"],
+                                             policy: SystemTrustPolicy(allowed: [CertificateFingerprint.sha256(first.root), CertificateFingerprint.sha256(second.root)]))
         try installer.synchronize(anchors: [try first.item(first.root, role: .anchor), try second.item(second.root, role: .anchor)])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("rollover-") }.count == 2)
         try installer.synchronize(anchors: [try first.item(first.root, role: .anchor)])
@@ -156,6 +157,42 @@ struct SystemTrustTests {
         try installer.synchronize(anchors: [try first.item(first.root, role: .anchor)])
         #expect(try String(contentsOfFile: marker, encoding: .utf8) == "run\nrun\n", "the command runs on a change only")
     }
+}
+
+@Suite("System trust policy")
+struct SystemTrustPolicyTests {
+    @Test("only CA certificates go into the system store, and only name-constrained or allowed ones; each refusal is said")
+    func systemStoreTakesOnlyConstrainedOrAllowedCAs() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("system-trust-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pki = try TestPKI()
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("Constrained Root") }
+        let constrained = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date(timeIntervalSinceNow: -60),
+            notValidAfter: Date(timeIntervalSinceNow: 86_400), issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(NameConstraints(permittedDNSDomains: ["example.com"]))
+            }, issuerPrivateKey: .init(key))
+        let said = Said()
+        let installer = SystemTrustInstaller(folder: folder, updateCommand: ["/bin/true"], policy: SystemTrustPolicy(), log: { said.append($0) })
+        try installer.synchronize(anchors: [try pki.item(pki.root, role: .anchor), try pki.item(pki.leaf, role: .anchor), try pki.item(constrained, role: .anchor)])
+        let placed = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(placed == [SystemTrustInstaller.fileName(CertificateFingerprint.sha256(constrained))], "\(placed)")
+        #expect(said.lines.contains { $0.contains("not a CA certificate") })
+        #expect(said.lines.contains { $0.contains("neither name-constrained nor allowed") })
+        #expect(said.lines.contains { $0.contains("placed") })
+    }
+}
+
+/// Lines said by a component under test.
+final class Said: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
 }
 
 @Suite("Sync planner")
