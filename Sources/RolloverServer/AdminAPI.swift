@@ -48,6 +48,7 @@ struct AdminAPI: Sendable {
         router.add(middleware: ErrorBodyMiddleware())
         router.add(middleware: RepeatedParameterMiddleware())
         router.add(middleware: AnnouncedLengthMiddleware())
+        router.add(middleware: HandlerDeadlineMiddleware())
         // Metrics name certificates, routes and rollout progress: an admin token reads them unless the server runs
         // with --metrics-public (for a scraper on a trusted network).
         let scrape = metricsPublic ? router.group() : router.group().add(middleware: AdminAuthentication(store: context.store))

@@ -43,6 +43,8 @@ extension APIError {
         case let error as DecodingError:
             self.init(.badRequest, "malformed-body", "the body is not what this route takes: \(StrictJSONDecoder.describe(error))")
         case let error as StrictJSON.Malformed: self.init(.badRequest, "malformed-body", "the body is not valid JSON: \(error)")
+        case _ where StoreAvailability.isUnavailable(error):
+            self.init(.serviceUnavailable, "store-unavailable", "the database cannot be reached or written just now; try again shortly")
         default: self.init(.internalServerError, "internal-error", "the server failed; its log has the details")
         }
     }

@@ -11,6 +11,7 @@ extension AdminAPI {
         router.add(middleware: ErrorBodyMiddleware())
         router.add(middleware: RepeatedParameterMiddleware())
         router.add(middleware: AnnouncedLengthMiddleware())
+        router.add(middleware: HandlerDeadlineMiddleware())
         router.get("/api/v1/health") { _, _ in try await health() }
         DeviceAPI(context: context, material: material, writer: syncWriter, throttle: enrollmentThrottle).register(on: router)
     }
