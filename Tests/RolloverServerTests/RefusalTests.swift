@@ -26,15 +26,10 @@ struct RefusalTests {
         String(repeating: "9", count: 10_000), "0x10", "1.5", "7d7d", "\u{0}",
     ]
 
+    /// The in-process app of `AdminAPITests` (the same router and first start), with its context and token.
     func app() async throws -> (app: some ApplicationProtocol, context: ServiceContext, token: String, folder: ScratchFolder) {
-        let folder = try ScratchFolder()
-        let context = try await ServiceContext.open(dataFolder: folder.path("data"), environment: [:], actor: .system)
-        let outcome = try await FirstStart(context).prepare(addresses: [try ConnectionAddress("localhost")])
-        let live = LiveCertificates()
-        try await live.load(from: context)
-        let router = Router(context: AdminRequestContext.self)
-        try AdminAPI(context: context, live: live, addresses: [try ConnectionAddress("localhost")]).register(on: router)
-        return (Application(router: router), context, try #require(outcome.newAdminToken), folder)
+        let fixture = try await AdminAPITests().fixture()
+        return (Application(router: fixture.router), fixture.context, fixture.token, fixture.folder)
     }
 
     func shape(_ response: TestResponse) throws -> ErrorBody.Detail {
