@@ -17,7 +17,7 @@ public struct ServiceContext: Sendable {
         dataFolder: String, databaseURL: String? = nil, masterKeyFile: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment, actor: AuditActor
     ) async throws -> ServiceContext {
-        try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try DataFolderPermissions.secure(dataFolder, sqlite: databaseURL == nil)
         let store: any Store = if let databaseURL {
             try PostgresStore(url: databaseURL)
         } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RolloverAPIClient
+import RolloverCore
 
 /// `rollover enroll-secrets`: the secrets devices enroll with.
 struct EnrollSecretsCommand: AsyncParsableCommand {
@@ -30,6 +31,8 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            // Refused before the secret exists: a path that cannot take the file changes nothing on the server.
+            if let output { try AtomicFile.checkTarget(output) }
             var body: [String: Any] = ["name": name]
             if let expires { body["expiresAt"] = ISO8601DateFormatter().string(from: try Self.expiry(expires)) }
             let request = try JSONSerialization.data(withJSONObject: body)
@@ -40,10 +43,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
                 file.removeValue(forKey: "name")
                 file.removeValue(forKey: "expiresAt")
                 let contents = try JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                try? FileManager.default.removeItem(atPath: output)
-                guard FileManager.default.createFile(atPath: output, contents: contents, attributes: [.posixPermissions: 0o600]) else {
-                    throw UsageFailure("cannot write \(output)")
-                }
+                try AtomicFile.write(contents, to: output, mode: 0o600)
             }
             if json { return RemoteOutput.json(data) }
             let answer = RemoteOutput.object(data)
@@ -217,7 +217,7 @@ struct ExportTrustCommand: AsyncParsableCommand {
                 continue
             }
             let path = (output as NSString).appendingPathComponent(name)
-            try content.write(to: URL(fileURLWithPath: path))
+            try AtomicFile.write(content, to: path, mode: 0o644)
             print(path)
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RolloverCore
 
 @main
 struct Rollover: AsyncParsableCommand {
@@ -26,6 +27,10 @@ struct Rollover: AsyncParsableCommand {
         } catch let failure as UsageFailure {
             FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
             Foundation.exit(2)
+        } catch let failure as FileWriteError {
+            // A refused output path (a device, a folder, a link): its stable code, and nothing was written.
+            FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
+            Foundation.exit(1)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

@@ -1,0 +1,73 @@
+import Foundation
+import RolloverTestSupport
+import Testing
+
+/// The command line and `rollover serve` as a careless administrator or an attacker would meet them: output paths
+/// that are devices, a master key rotated under a running server, the last admin token, a token sent over plain
+/// HTTP, names measured in bytes, and escape sequences in what the server answers.
+@Suite("CLI hardening", .serialized)
+struct CLIHardeningTests {
+    static func mode(_ path: String) throws -> Int {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+
+    static func inode(_ path: String) throws -> UInt64 {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
+    }
+
+    @Test("serve makes an existing data folder 0700, the admin token 0600 and the database private, and a restart keeps an unchanged ca.pem")
+    func serveKeepsItsFilesPrivate() throws {
+        let folder = try ScratchFolder()
+        let data = folder.path("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        var server: ServerProcess? = try ServerProcess(folder: folder)
+        let port = server!.port
+        #expect(try Self.mode(data) == 0o700)
+        #expect(try Self.mode(data + "/admin-token") == 0o600)
+        #expect(try Self.mode(data + "/rollover.sqlite") == 0o600)
+        #expect(try Self.mode(data + "/ca.pem") == 0o644, "ca.pem is public")
+        let caInode = try Self.inode(data + "/ca.pem")
+        server?.stop()
+        server = nil
+        #expect(chmod(data, 0o755) == 0)
+        let restarted = try ServerProcess(folder: folder, port: port)
+        defer { restarted.stop() }
+        #expect(try Self.inode(data + "/ca.pem") == caInode, "an unchanged ca.pem is not written again")
+        #expect(try Self.mode(data) == 0o700)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: data).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test("csr --out and enroll-secrets create --output refuse /dev/null, a pipe or a folder with not-a-regular-file, and change nothing")
+    func outputPathsMustBeRegularFiles() throws {
+        let folder = try ScratchFolder()
+        #expect(mkfifo(folder.path("pipe"), 0o600) == 0)
+        let csr = ["csr", "--data", folder.path("csr-data"), "--common-name", "mdm.example.com", "--country", "DE", "--organization", "Example",
+                   "--address", "mdm.example.com"]
+        for target in ["/dev/null", folder.path("pipe"), folder.url.path] {
+            let refused = try RolloverCLI.run(csr + ["--out", target])
+            #expect(refused.status == 1 && refused.errors.contains("not-a-regular-file"), "\(target): \(refused.errors)")
+        }
+        #expect(try RolloverCLI.run(["csr", "list", "--data", folder.path("csr-data")]).output.contains("No pending signing requests"),
+                "no key and no request were made")
+        var status = stat()
+        #expect(lstat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "/dev/null is still the device")
+        let written = try RolloverCLI.run(csr + ["--out", folder.path("request.csr")])
+        #expect(written.status == 0, "\(written.errors)")
+        #expect(try String(contentsOfFile: folder.path("request.csr"), encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE REQUEST-----"))
+
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
+        for target in ["/dev/null", folder.path("pipe")] {
+            let refused = try RolloverCLI.run(["enroll-secrets", "create", "--name", "site-a", "--output", target] + remote)
+            #expect(refused.status == 1 && refused.errors.contains("not-a-regular-file"), "\(target): \(refused.errors)")
+        }
+        let secrets = try RolloverCLI.run(["enroll-secrets", "list"] + remote)
+        #expect(secrets.status == 0 && !secrets.output.contains("site-a"), "no secret was created: \(secrets.output)")
+        let enrollment = folder.path("enrollment.json")
+        let created = try RolloverCLI.run(["enroll-secrets", "create", "--name", "site-a", "--output", enrollment] + remote)
+        #expect(created.status == 0, "\(created.errors)")
+        #expect(try Self.mode(enrollment) == 0o600)
+    }
+}
