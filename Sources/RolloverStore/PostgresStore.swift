@@ -49,6 +49,12 @@ public final class PostgresStore: Store {
 
     public func insertPrivateKey(_ key: SealedPrivateKey, actor: AuditActor) async throws -> Int64 {
         try await transaction { connection in
+            // Exclusive with a rotation's re-sealing: a key is either re-sealed by it or refused after it.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.masterKeyLock))", logger: self.logger)
+            let current = try await self.collect(connection, "SELECT master_key_id FROM private_keys WHERE master_key_id <> \(key.masterKeyID) LIMIT 1")
+            if let row = current.first {
+                throw MasterKeyRefusal.rotated(storeKey: try row.decode(String.self), processKey: key.masterKeyID)
+            }
             let id = try await self.single(Int64.self, connection, """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (\(key.publicKeySHA256), \(key.algorithm), \(key.purpose), \(ByteBuffer(bytes: key.sealed)), \(key.masterKeyID), \(Self.now))
@@ -79,6 +85,7 @@ public final class PostgresStore: Store {
 
     public func replacePrivateKeys(_ keys: [Int64: SealedPrivateKey], actor: AuditActor) async throws {
         try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.masterKeyLock))", logger: self.logger)
             let existing = try await self.single(Int64.self, connection, "SELECT count(*) FROM private_keys")
             guard existing == keys.count else { throw StoreError(.conflict, "keys were added or removed during the rotation; run it again") }
             for (id, key) in keys {
@@ -884,6 +891,8 @@ public final class PostgresStore: Store {
 
     /// Advisory lock between enrolling devices (shared) and starting rollovers (exclusive).
     private static let rolloverLock: Int64 = 7_270_002
+    /// Held by a key's insertion and by a master key rotation's re-sealing, one at a time.
+    private static let masterKeyLock: Int64 = 7_270_003
 
     /// Runs `body` in a transaction and reports failures as `StoreError` where they have a meaning for callers.
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {

@@ -30,6 +30,9 @@ public final class SQLiteStore: Store {
 
     public func insertPrivateKey(_ key: SealedPrivateKey, actor: AuditActor) async throws -> Int64 {
         try await write { db in
+            if let current = try String.fetchOne(db, sql: "SELECT master_key_id FROM private_keys WHERE master_key_id <> ? LIMIT 1", arguments: [key.masterKeyID]) {
+                throw MasterKeyRefusal.rotated(storeKey: current, processKey: key.masterKeyID)
+            }
             try db.execute(sql: """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)

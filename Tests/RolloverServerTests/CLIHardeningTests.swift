@@ -15,6 +15,31 @@ struct CLIHardeningTests {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
     }
 
+    @Test("keys rotate-master refuses while rollover serve runs on the data folder (store-in-use) and runs once it stopped")
+    func rotationRefusedWhileServing() throws {
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let keyFile = try String(contentsOfFile: server.data + "/master.key", encoding: .utf8)
+        let refused = try RolloverCLI.run(["keys", "rotate-master", "--data", server.data])
+        #expect(refused.status == 1, "\(refused.output) \(refused.errors)")
+        #expect(refused.errors.contains("store-in-use"), "\(refused.errors)")
+        #expect(try String(contentsOfFile: server.data + "/master.key", encoding: .utf8) == keyFile, "the master key is unchanged")
+        #expect(!FileManager.default.fileExists(atPath: server.data + "/master.key.new"))
+        let health = try Client.run(["curl", "-sS", "--cacert", server.caFile, "\(server.url)/api/v1/health"])
+        #expect(health.status == 0, "the server still serves: \(health.output)")
+
+        server.stop()
+        let rotated = try RolloverCLI.run(["keys", "rotate-master", "--data", server.data])
+        #expect(rotated.status == 0 && rotated.output.contains("Re-sealed"), "\(rotated.output) \(rotated.errors)")
+        #expect(try String(contentsOfFile: server.data + "/master.key", encoding: .utf8) != keyFile)
+        #expect(try Self.mode(server.data + "/master.key") == 0o600)
+        let restarted = try ServerProcess(folder: folder, port: server.port)
+        defer { restarted.stop() }
+        #expect(try Client.run(["curl", "-sS", "--cacert", restarted.caFile, "\(restarted.url)/api/v1/health"]).status == 0,
+                "the server starts with the new key")
+    }
+
     @Test("serve makes an existing data folder 0700, the admin token 0600 and the database private, and a restart keeps an unchanged ca.pem")
     func serveKeepsItsFilesPrivate() throws {
         let folder = try ScratchFolder()

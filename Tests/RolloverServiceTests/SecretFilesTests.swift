@@ -8,7 +8,7 @@ import X509
 @testable import RolloverService
 
 /// How Rollover writes its files (`AtomicFile`) and keeps its data folder: secrets never readable by others, a file
-/// whole or not at all, nothing written over a device.
+/// whole or not at all, nothing written over a device, and the master key rotated only while nothing else holds it.
 @Suite("Secret files and the data folder")
 struct SecretFilesTests {
     static func mode(_ path: String) throws -> Int {
@@ -100,5 +100,56 @@ struct SecretFilesTests {
         #expect(try Self.mode(data) == 0o700)
         #expect(try Self.mode(data + "/rollover.sqlite") == 0o600)
         try await again.store.close()
+    }
+
+    @Test("the master key is not rotated while another process has the data folder open: 409 store-in-use, nothing changes")
+    func rotationWaitsForTheFolderAlone() async throws {
+        let folder = try ScratchFolder()
+        let data = folder.path("data")
+        let server = try await ServiceContext.open(dataFolder: data, environment: [:], actor: .system)
+        let keyID = try await KeyRepository(server).save(Certificate.PrivateKey(P256.Signing.PrivateKey()), purpose: "server")
+        let keyFile = try String(contentsOfFile: data + "/master.key", encoding: .utf8)
+
+        let cli = try await ServiceContext.open(dataFolder: data, environment: [:], actor: AuditActor("cli:test"))
+        let refusal = await #expect(throws: StoreError.self) { _ = try await MasterKeyRotation.rotate(cli) }
+        #expect(refusal?.specificCode == "store-in-use")
+        #expect(try String(contentsOfFile: data + "/master.key", encoding: .utf8) == keyFile, "the key file is unchanged")
+        #expect(!FileManager.default.fileExists(atPath: data + "/master.key.new"))
+        #expect(try await cli.store.allPrivateKeys().values.allSatisfy { $0.masterKeyID == server.vault.masterKey.id })
+        // The refused command still shares the folder with the server, which keeps working.
+        _ = try await KeyRepository(server).load(id: keyID)
+        _ = try await KeyRepository(server).save(Certificate.PrivateKey(P256.Signing.PrivateKey()), purpose: "server")
+        try await server.store.close()
+        try await cli.store.close()
+    }
+
+    @Test("alone on the data folder the rotation runs, and a key sealed afterwards under the old master key is refused")
+    func rotationAloneThenOldKeyRefused() async throws {
+        let folder = try ScratchFolder()
+        let data = folder.path("data")
+        var first: ServiceContext? = try await ServiceContext.open(dataFolder: data, environment: [:], actor: .system)
+        _ = try await KeyRepository(first!).save(Certificate.PrivateKey(P256.Signing.PrivateKey()), purpose: "server")
+        let oldVault = first!.vault
+        try await first!.store.close()
+        first = nil   // the folder's lock goes with the context
+
+        var cli: ServiceContext? = try await ServiceContext.open(dataFolder: data, environment: [:], actor: AuditActor("cli:test"))
+        let (count, newKey) = try await MasterKeyRotation.rotate(cli!)
+        #expect(count == 1 && newKey.id != oldVault.masterKey.id)
+        #expect(try Self.mode(data + "/master.key") == 0o600)
+
+        // A process that read the old key before the rotation (on another machine sharing PostgreSQL, say).
+        let key = P256.Signing.PrivateKey()
+        let late = try oldVault.seal(Array(key.derRepresentation), publicKeySHA256: String(repeating: "0", count: 64), algorithm: "ec P-256", purpose: "server")
+        let refusal = await #expect(throws: StoreError.self) { _ = try await cli!.store.insertPrivateKey(late, actor: .system) }
+        #expect(refusal?.specificCode == "master-key-rotated")
+        try await cli!.store.close()
+        cli = nil
+
+        // The next start reads the new key, and a later rotation still works: every key is under one master key.
+        let next = try await ServiceContext.open(dataFolder: data, environment: [:], actor: AuditActor("cli:test"))
+        #expect(next.vault.masterKey.id == newKey.id)
+        #expect(try await MasterKeyRotation.rotate(next).rotated == 1)
+        try await next.store.close()
     }
 }
