@@ -795,6 +795,11 @@ public final class PostgresStore: Store {
 
     public func revokeAdminToken(name: String, actor: AuditActor) async throws {
         try await transaction { connection in
+            // The active tokens locked first, so two revocations of the last two cannot both see the other one left.
+            let active = try await self.collect(connection, "SELECT name FROM admin_tokens WHERE revoked_at IS NULL ORDER BY id FOR UPDATE")
+            let names = try active.map { try $0.decode(String.self) }
+            guard names.contains(name) else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
+            guard names.count > 1 else { throw AdminTokenRefusal.lastToken(name) }
             let revoked = try await self.collect(connection, """
                 UPDATE admin_tokens SET revoked_at = \(Self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
                 """)

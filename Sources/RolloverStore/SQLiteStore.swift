@@ -704,6 +704,9 @@ public final class SQLiteStore: Store {
         try await write { db in
             try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") ?? 0 > 0 else {
+                throw AdminTokenRefusal.lastToken(name)   // thrown inside the transaction: the revocation is rolled back
+            }
             try Self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
         }
     }

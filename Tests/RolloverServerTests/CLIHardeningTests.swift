@@ -95,4 +95,18 @@ struct CLIHardeningTests {
         #expect(created.status == 0, "\(created.errors)")
         #expect(try Self.mode(enrollment) == 0o600)
     }
+
+    @Test("the last admin token cannot be revoked from the CLI: exit 1 with last-admin-token, and the token still works")
+    func lastTokenCannotBeRevoked() throws {
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
+        let refused = try RolloverCLI.run(["tokens", "revoke", "initial-admin"] + remote)
+        #expect(refused.status == 1 && refused.errors.contains("last-admin-token"), "\(refused.errors)")
+        #expect(try RolloverCLI.run(["certs"] + remote).status == 0, "the token still works")
+        let api = try Client.run(["curl", "-sS", "-w", " %{http_code}", "-X", "DELETE", "--cacert", server.caFile,
+                                  "-H", "Authorization: Bearer \(server.token)", "\(server.url)/api/v1/admin/tokens/initial-admin"])
+        #expect(api.output.contains(#""code":"last-admin-token""#) && api.output.hasSuffix(" 409"), "\(api.output)")
+    }
 }
