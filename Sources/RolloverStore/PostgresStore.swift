@@ -209,7 +209,8 @@ public final class PostgresStore: Store {
     // MARK: Enrollment secrets
 
     public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
-        try await transaction { connection in
+        try NameLimit.check(name, what: "an enrollment secret's name")
+        return try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM enrollment_secrets WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
@@ -250,7 +251,8 @@ public final class PostgresStore: Store {
     }
 
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
-        try await transaction { connection in
+        for device in devices { try NameLimit.check(device.name, what: "a device name") }
+        return try await transaction { connection in
             // Shared with other enrollments, exclusive with starting a rollover: once it is held, every open
             // rollover is visible here, and a rollover starting later sees these devices.
             try await connection.query("SELECT pg_advisory_xact_lock_shared(\(Self.rolloverLock))", logger: self.logger)
@@ -774,7 +776,8 @@ public final class PostgresStore: Store {
     }
 
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
-        try await transaction { connection in
+        try NameLimit.check(name, what: "an admin token's name")
+        return try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM admin_tokens WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an admin token named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """

@@ -189,7 +189,8 @@ public final class SQLiteStore: Store {
     // MARK: Enrollment secrets
 
     public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
-        try await write { db in
+        try NameLimit.check(name, what: "an enrollment secret's name")
+        return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollment_secrets WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already")
             }
@@ -226,7 +227,8 @@ public final class SQLiteStore: Store {
     }
 
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
-        try await write { db in
+        for device in devices { try NameLimit.check(device.name, what: "a device name") }
+        return try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -680,7 +682,8 @@ public final class SQLiteStore: Store {
     }
 
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
-        try await write { db in
+        try NameLimit.check(name, what: "an admin token's name")
+        return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an admin token named \"\(name)\" exists already")
             }

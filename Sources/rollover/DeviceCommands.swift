@@ -31,6 +31,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            try NameArgument.check(name, what: "an enrollment secret's name")
             // Refused before the secret exists: a path that cannot take the file changes nothing on the server.
             if let output { try AtomicFile.checkTarget(output) }
             var body: [String: Any] = ["name": name]

@@ -90,6 +90,7 @@ struct TokensCommand: AsyncParsableCommand {
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
+            try NameArgument.check(name, what: "an admin token's name")
             let request = try JSONSerialization.data(withJSONObject: ["name": name])
             let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/tokens", json: request) }
             if json { return RemoteOutput.json(data) }

@@ -109,4 +109,23 @@ struct CLIHardeningTests {
                                   "-H", "Authorization: Bearer \(server.token)", "\(server.url)/api/v1/admin/tokens/initial-admin"])
         #expect(api.output.contains(#""code":"last-admin-token""#) && api.output.hasSuffix(" 409"), "\(api.output)")
     }
+
+    @Test("names are bounded in UTF-8 bytes (name-too-long) by the CLI and the server")
+    func namesAndTerminalEscapes() throws {
+        let folder = try ScratchFolder()
+        let server = try ServerProcess(folder: folder)
+        defer { server.stop() }
+        let remote = ["--server", server.url, "--cacert", server.caFile, "--token-file", server.data + "/admin-token"]
+        let wide = String(repeating: "🔑", count: 40)   // 40 characters, 160 bytes
+        let cli = try RolloverCLI.run(["tokens", "create", wide] + remote)
+        #expect(cli.status == 2 && cli.errors.contains("name-too-long"), "\(cli.errors)")
+        let secret = try RolloverCLI.run(["enroll-secrets", "create", "--name", wide] + remote)
+        #expect(secret.status == 2 && secret.errors.contains("name-too-long"), "\(secret.errors)")
+        for path in ["tokens", "enrollment-secrets"] {
+            let api = try Client.run(["curl", "-sS", "-w", " %{http_code}", "--cacert", server.caFile, "-H", "Authorization: Bearer \(server.token)",
+                                      "-H", "Content-Type: application/json", "--data", #"{"name":"\#(wide)"}"#, "\(server.url)/api/v1/admin/\(path)"])
+            #expect(api.output.contains(#""code":"name-too-long""#) && api.output.hasSuffix(" 400"), "\(path): \(api.output)")
+        }
+
+    }
 }
