@@ -110,7 +110,7 @@ struct DevicesCommand: AsyncParsableCommand {
             if json { return RemoteOutput.json(data) }
             let detail = RemoteOutput.object(data)
             let device = detail["device"] as? [String: Any] ?? [:]
-            print("Device \(id): \(device["name"] ?? "") (\(device["platform"] ?? "")), agent \(device["agentVersion"] ?? "-"), "
+            RemoteOutput.line("Device \(id): \(device["name"] ?? "") (\(device["platform"] ?? "")), agent \(device["agentVersion"] ?? "-"), "
                   + "last seen \(device["lastSeenAt"] as? String ?? "never")\((device["retiredAt"] as? String).map { ", retired \($0)" } ?? "")")
             print("\nTrust store:")
             RemoteOutput.table(["SHA-256", "ROLE", "SUBJECT"], (detail["trustStore"] as? [[String: Any]] ?? []).map {
@@ -185,7 +185,7 @@ struct TrustCommand: AsyncParsableCommand {
             let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/trust", json: request) }
             if json { return RemoteOutput.json(data) }
             let answer = RemoteOutput.object(data)
-            print("Added \(answer["role"] ?? "") \(answer["subject"] ?? "") (SHA-256 \(answer["sha256"] ?? "")); rollover \(answer["rolloverID"] ?? "") tracks its delivery.")
+            RemoteOutput.line("Added \(answer["role"] ?? "") \(answer["subject"] ?? "") (SHA-256 \(answer["sha256"] ?? "")); rollover \(answer["rolloverID"] ?? "") tracks its delivery.")
         }
     }
 
@@ -219,7 +219,7 @@ struct ExportTrustCommand: AsyncParsableCommand {
             }
             let path = (output as NSString).appendingPathComponent(name)
             try AtomicFile.write(content, to: path, mode: 0o644)
-            print(path)
+            print(TerminalText.escaped(path))
         }
     }
 }

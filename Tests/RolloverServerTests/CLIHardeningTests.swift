@@ -110,7 +110,27 @@ struct CLIHardeningTests {
         #expect(api.output.contains(#""code":"last-admin-token""#) && api.output.hasSuffix(" 409"), "\(api.output)")
     }
 
-    @Test("names are bounded in UTF-8 bytes (name-too-long) by the CLI and the server")
+    @Test("the CLI never sends the admin token over http:// except to loopback (insecure-server-url), before connecting")
+    func plainHTTPOnlyToLoopback() throws {
+        let token = ["ROLLOVER_TOKEN": "rollover_secret"]
+        for url in ["http://mdm.example.com:8443", "http://10.0.0.5:8443", "http://[2001:db8::1]:8443", "http://127.0.0.1.example.com", "ftp://localhost"] {
+            let refused = try RolloverCLI.run(["certs", "--server", url], environment: token)
+            #expect(refused.status == 2, "\(url): \(refused.errors)")
+            #expect(refused.errors.contains(url.hasPrefix("http:") ? "insecure-server-url" : "invalid-server-url"), "\(url): \(refused.errors)")
+        }
+        // Loopback is allowed: the request reaches the server's plain listeners, which never serve the admin API.
+        let folder = try ScratchFolder()
+        let (v4, other, v6) = (try ServerProcess.freePort(), try ServerProcess.freePort(), try ServerProcess.freePort())
+        let server = try ServerProcess(folder: folder, extraArguments: [
+            "--plain-listen", "127.0.0.1:\(v4)", "--plain-listen", "127.8.9.10:\(other)", "--plain-listen", "[::1]:\(v6)"])
+        defer { server.stop() }
+        for url in ["http://127.0.0.1:\(v4)", "http://localhost:\(v4)", "http://127.8.9.10:\(other)", "http://[::1]:\(v6)"] {
+            let allowed = try RolloverCLI.run(["certs", "--server", url], environment: token)
+            #expect(allowed.status == 1 && allowed.errors.contains("https-required"), "\(url) was sent to: \(allowed.errors)")
+        }
+    }
+
+    @Test("names are bounded in UTF-8 bytes (name-too-long) by the CLI and the server, and tables escape control characters")
     func namesAndTerminalEscapes() throws {
         let folder = try ScratchFolder()
         let server = try ServerProcess(folder: folder)
@@ -127,5 +147,14 @@ struct CLIHardeningTests {
             #expect(api.output.contains(#""code":"name-too-long""#) && api.output.hasSuffix(" 400"), "\(path): \(api.output)")
         }
 
+        let hostile = "ops\u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}"
+        let created = try RolloverCLI.run(["tokens", "create", hostile] + remote)
+        #expect(created.status == 0, "\(created.errors)")
+        let table = try RolloverCLI.run(["tokens"] + remote)
+        #expect(table.status == 0)
+        #expect(!table.output.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{202E}" }, "no raw control character reaches the terminal")
+        #expect(table.output.contains(#"ops\u{1B}]0;owned\u{7}\u{1B}[2J\u{202E}"#), "\(table.output)")
+        let json = try RolloverCLI.run(["tokens", "--json"] + remote)
+        #expect(json.output.lowercased().contains(#"\u001b"#), "--json keeps the exact name, JSON-escaped: \(json.output)")
     }
 }
