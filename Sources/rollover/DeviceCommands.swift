@@ -213,13 +213,17 @@ struct ExportTrustCommand: AsyncParsableCommand {
         let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/trust/export?format=\(format)") }
         let files = RemoteOutput.object(data)["files"] as? [[String: Any]] ?? []
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        for file in files {
+        let written: [(path: String, content: Data)] = files.compactMap { file in
             guard let name = file["name"] as? String, !name.contains("/"), let content = (file["content"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
-                continue
+                return nil
             }
-            let path = (output as NSString).appendingPathComponent(name)
-            try AtomicFile.write(content, to: path, mode: 0o644)
-            print(TerminalText.escaped(path))
+            return ((output as NSString).appendingPathComponent(name), content)
+        }
+        // Every path checked before the first is written: a refused one leaves the folder as it was.
+        for file in written { try AtomicFile.checkTarget(file.path) }
+        for file in written {
+            try AtomicFile.write(file.content, to: file.path, mode: 0o644)
+            print(TerminalText.escaped(file.path))
         }
     }
 }

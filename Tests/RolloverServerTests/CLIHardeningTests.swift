@@ -94,6 +94,16 @@ struct CLIHardeningTests {
         let created = try RolloverCLI.run(["enroll-secrets", "create", "--name", "site-a", "--output", enrollment] + remote)
         #expect(created.status == 0, "\(created.errors)")
         #expect(try Self.mode(enrollment) == 0o600)
+
+        // export-trust checks every file's path before it writes the first.
+        let exported = try RolloverCLI.run(["export-trust", "--format", "windows", "--output", folder.path("first")] + remote)
+        let names = exported.output.split(separator: "\n").map { ($0 as NSString).lastPathComponent }
+        #expect(exported.status == 0 && !names.isEmpty, "\(exported.errors)")
+        let blocked = folder.path("second")
+        try FileManager.default.createDirectory(atPath: blocked + "/" + names[names.count - 1], withIntermediateDirectories: true)
+        let refused = try RolloverCLI.run(["export-trust", "--format", "windows", "--output", blocked] + remote)
+        #expect(refused.status == 1 && refused.errors.contains("not-a-regular-file"), "\(refused.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blocked) == [names[names.count - 1]], "nothing else was written")
     }
 
     @Test("the last admin token cannot be revoked from the CLI: exit 1 with last-admin-token, and the token still works")
