@@ -8,10 +8,9 @@ import RolloverStore
 /// it, so a crash at any point leaves a key file that opens the store; `finishInterruptedRotation` completes or
 /// discards a half-done rotation on the next start.
 ///
-/// It is refused (409 `store-in-use`) while another process has the data folder open — a running server holds the
-/// old key and would seal the next imported certificate's key under it — and the store itself refuses a key sealed
-/// under a master key it no longer uses (409 `master-key-rotated`), for a server on another machine sharing a
-/// PostgreSQL store.
+/// It is refused (409 `store-in-use`) while another process has the data folder open, or, with PostgreSQL, uses the
+/// store from anywhere — a running server holds the old key and would seal the next imported certificate's key under
+/// it — and the store itself refuses a key sealed under a master key it no longer uses (409 `master-key-rotated`).
 public enum MasterKeyRotation {
     public static func rotate(_ context: ServiceContext, newKeyFile: String? = nil) async throws -> (rotated: Int, newKey: MasterKey) {
         let target = context.masterKeyFile ?? newKeyFile
@@ -20,7 +19,7 @@ public enum MasterKeyRotation {
         }
         let staging = target + ".new"
         try AtomicFile.checkTarget(staging)
-        return try await context.folderLock.exclusively {
+        let rotation = { () async throws -> (rotated: Int, newKey: MasterKey) in
             let newKey = MasterKey.generate()
             try? FileManager.default.removeItem(atPath: staging)
             try MasterKey.write(newKey, to: staging)
@@ -28,6 +27,10 @@ public enum MasterKeyRotation {
             try await context.store.replacePrivateKeys(try context.vault.reseal(keys, under: KeyVault(masterKey: newKey)), actor: context.actor)
             try replace(target, with: staging)
             return (keys.count, newKey)
+        }
+        return try await context.folderLock.exclusively {
+            guard let storeLock = context.storeLock else { return try await rotation() }
+            return try await storeLock.exclusively(rotation)
         }
     }
 

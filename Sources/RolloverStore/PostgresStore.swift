@@ -13,19 +13,24 @@ public final class PostgresStore: Store {
 
     /// `postgres://user[:password]@host[:port]/database`; TLS is off (loopback or a trusted network).
     public init(url: String) throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-            let host = components.host, let user = components.user
-        else { throw StoreError(.invalid, "\(url) is not a postgres://user@host:port/database URL") }
-        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let endpoint = try Self.endpoint(url)
         let configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+            host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password, database: endpoint.database, tls: .disable)
         let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "rollover.store.postgres"))
         self.client = client
         runner = Task { await client.run() }
     }
 
     public func close() async throws { runner.cancel() }
+
+    /// The parts of a `postgres://user[:password]@host[:port]/database` URL.
+    static func endpoint(_ url: String) throws -> (host: String, port: Int, user: String, password: String?, database: String?) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, let user = components.user
+        else { throw StoreError(.invalid, "\(url) is not a postgres://user@host:port/database URL") }
+        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return (host, components.port ?? 5432, user, components.password, database.isEmpty ? nil : database)
+    }
 
     public func migrate() async throws {
         try await transaction { connection in

@@ -40,6 +40,42 @@ struct CLIHardeningTests {
                 "the server starts with the new key")
     }
 
+    @Test("with PostgreSQL, keys rotate-master from another machine's data folder refuses while a server uses the store")
+    func rotationRefusedAcrossMachines() throws {
+        guard let base = ProcessInfo.processInfo.environment["ROLLOVER_TEST_POSTGRES_URL"],
+              let psql = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last
+                .map({ "/usr/lib/postgresql/\($0)/bin/psql" }), FileManager.default.isExecutableFile(atPath: psql)
+        else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("CI must run this test through scripts/with-postgres") }
+            print("skipped: the PostgreSQL rotation test needs ROLLOVER_TEST_POSTGRES_URL and psql (run it with scripts/with-postgres)")
+            return
+        }
+        // A database of its own: the store suites drop and recreate the shared one.
+        let database = "rollover_cli_\(UInt32.random(in: 0...UInt32.max))"
+        let created = try ProcessRunner.run(URL(fileURLWithPath: psql), ["-X", "-q", base, "-c", "CREATE DATABASE \(database)"])
+        try #require(created.status == 0, "\(created.errors)")
+        defer { _ = try? ProcessRunner.run(URL(fileURLWithPath: psql), ["-X", "-q", base, "-c", "DROP DATABASE \(database) WITH (FORCE)"]) }
+        var url = try #require(URLComponents(string: base))
+        url.path = "/" + database
+        let store = try #require(url.string)
+
+        let here = try ScratchFolder(), there = try ScratchFolder()
+        let server = try ServerProcess(folder: here, extraArguments: ["--database", store])
+        defer { server.stop() }
+        // The other machine: its own data folder with the same master key.
+        try FileManager.default.createDirectory(atPath: there.path("data"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: server.data + "/master.key", toPath: there.path("data/master.key"))
+        let rotate = ["keys", "rotate-master", "--data", there.path("data"), "--database", store]
+        let refused = try RolloverCLI.run(rotate)
+        #expect(refused.status == 1 && refused.errors.contains("store-in-use") && refused.errors.contains("PostgreSQL"), "\(refused.errors)")
+        #expect(try String(contentsOfFile: there.path("data/master.key"), encoding: .utf8)
+                == String(contentsOfFile: server.data + "/master.key", encoding: .utf8), "nothing was rotated")
+
+        server.stop()
+        let rotated = try RolloverCLI.run(rotate)
+        #expect(rotated.status == 0 && rotated.output.contains("Re-sealed"), "\(rotated.output) \(rotated.errors)")
+    }
+
     @Test("serve makes an existing data folder 0700, the admin token 0600 and the database private, and a restart keeps an unchanged ca.pem")
     func serveKeepsItsFilesPrivate() throws {
         let folder = try ScratchFolder()
