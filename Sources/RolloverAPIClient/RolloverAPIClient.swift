@@ -11,7 +11,9 @@ public final class RolloverAPIClient: Sendable {
     let client: HTTPClient
 
     /// - Parameter caFile: PEM roots to trust (the server's `ca.pem`); nil trusts the system store.
-    public init(server: String, token: String, caFile: String?) {
+    /// - Throws: `TokenTransport.Refusal` for a URL the token must not travel to (plain HTTP beyond loopback).
+    public init(server: String, token: String, caFile: String?) throws {
+        try TokenTransport.check(server)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile { tls.trustRoots = .file(caFile) }
         base = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -2,8 +2,9 @@ import Foundation
 import RolloverCore
 
 /// The agent's state folder: `device.json` (its id and token, mode 0600) and `trust.json` (its trust store).
-/// Every write goes to a temporary file in the same folder and is renamed over the old one, so a crash or a
-/// full disk leaves the previous trust store whole, never half a file.
+/// Every write goes through `AtomicFile` (a temporary file in the same folder, created with its final mode, renamed
+/// over the old one), so a crash or a full disk leaves the previous trust store whole, never half a file, and the
+/// device token is never readable by others, not even for an instant.
 public struct AgentStateFolder: Sendable {
     public struct Credentials: Sendable, Codable, Hashable {
         public var server: String
@@ -38,21 +39,17 @@ public struct AgentStateFolder: Sendable {
         try write(DeviceProtocol.encoder().encode(store), to: trustFile, mode: 0o644)
     }
 
-    private func write(_ data: Data, to file: String, mode: Int) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    private func write(_ data: Data, to file: String, mode: mode_t) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // A folder without write bits is read-only by the administrator's choice, even for an agent running as
         // root (which the kernel would let through): the agent honours it and reports the install as failed.
         if let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, permissions & 0o222 == 0 {
             throw AgentError("cannot write the trust store: the state folder \(path) is read-only (mode \(String(permissions, radix: 8)))")
         }
-        let temporary = file + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: mode]) else {
-            throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))")
-        }
-        guard rename(temporary, file) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw AgentError("cannot replace \(file): \(reason)")
+        do {
+            try AtomicFile.write(data, to: file, mode: mode)
+        } catch let error as FileWriteError {
+            throw AgentError(error.description)
         }
     }
 }

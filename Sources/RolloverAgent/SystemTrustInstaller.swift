@@ -34,8 +34,10 @@ public struct SystemTrustInstaller: Sendable {
         var changed = false
         for (name, pem) in wanted where !present.contains(name) {
             let file = (folder as NSString).appendingPathComponent(name)
-            guard FileManager.default.createFile(atPath: file, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o644]) else {
-                throw AgentError("cannot place \(file) in the system trust: \(String(cString: strerror(errno)))")
+            do {
+                try AtomicFile.write(Array(pem.utf8), to: file, mode: 0o644)
+            } catch let error as FileWriteError {
+                throw AgentError("cannot place \(file) in the system trust: \(error.description)")
             }
             log("system trust: placed \(file)")
             changed = true

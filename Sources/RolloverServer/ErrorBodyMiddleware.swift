@@ -29,8 +29,8 @@ extension APIError {
     init(_ error: StoreError) {
         switch error.code {
         case .notFound: self = .notFound(error.description)
-        case .conflict: self.init(.conflict, "conflict", error.description)
-        case .invalid: self = .badRequest(error.description)
+        case .conflict: self.init(.conflict, error.specificCode ?? "conflict", error.description)
+        case .invalid: self.init(.badRequest, error.specificCode ?? "bad-request", error.description)
         }
     }
 

@@ -24,7 +24,9 @@ public struct FirstStart: Sendable {
         // The CA root is standing trust material: every device gets it at enrollment and keeps it.
         let authority = try await AuthorityService(context).authorityAsStandingRoot(keyType: caKeyType)
         let caFile = (context.dataFolder as NSString).appendingPathComponent("ca.pem")
-        try authority.certificate.serializeAsPEM().pemString.write(toFile: caFile, atomically: true, encoding: .utf8)
+        // Public (0644), and written only when it changed: a start on a full disk does not fail over it.
+        let caPEM = try authority.certificate.serializeAsPEM().pemString
+        try AtomicFile.update(Array(caPEM.utf8), at: caFile, mode: 0o644)
 
         let served = try await context.store.certificates(in: .active).filter { $0.source != .authority }
         if served.isEmpty {
@@ -36,11 +38,10 @@ public struct FirstStart: Sendable {
         var newToken: String?
         if try await context.store.adminTokens().isEmpty {
             let (token, hash) = AdminTokens.generate()
+            // The file first: a token in the store that no file holds would lock everyone out, while a file whose
+            // token never reached the store is replaced at the next start (the store still has no admin token).
+            try AtomicFile.write(Array((token + "\n").utf8), to: tokenFile, mode: 0o600)
             _ = try await context.store.insertAdminToken(name: "initial-admin", tokenSHA256: hash, actor: .system)
-            try? FileManager.default.removeItem(atPath: tokenFile)
-            guard FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw StoreError(.invalid, "cannot write \(tokenFile)")
-            }
             newToken = token
         }
         return Outcome(newAdminToken: newToken, caFile: caFile, adminTokenFile: tokenFile)

@@ -1,4 +1,5 @@
 import Foundation
+import RolloverCore
 import RolloverStore
 
 /// `rollover keys rotate-master`: every key re-sealed under a new master key in one transaction.
@@ -6,20 +7,31 @@ import RolloverStore
 /// The new key is written beside the old one (`master.key.new`) before the transaction and moved into place after
 /// it, so a crash at any point leaves a key file that opens the store; `finishInterruptedRotation` completes or
 /// discards a half-done rotation on the next start.
+///
+/// It is refused (409 `store-in-use`) while another process has the data folder open, or, with PostgreSQL, uses the
+/// store from anywhere — a running server holds the old key and would seal the next imported certificate's key under
+/// it — and the store itself refuses a key sealed under a master key it no longer uses (409 `master-key-rotated`).
 public enum MasterKeyRotation {
     public static func rotate(_ context: ServiceContext, newKeyFile: String? = nil) async throws -> (rotated: Int, newKey: MasterKey) {
-        let newKey = MasterKey.generate()
         let target = context.masterKeyFile ?? newKeyFile
         guard let target else {
             throw StoreError(.invalid, "the master key comes from \(MasterKey.environmentVariable): give --new-master-key-file to receive the new key")
         }
         let staging = target + ".new"
-        try? FileManager.default.removeItem(atPath: staging)
-        try MasterKey.write(newKey, to: staging)
-        let keys = try await context.store.allPrivateKeys()
-        try await context.store.replacePrivateKeys(try context.vault.reseal(keys, under: KeyVault(masterKey: newKey)), actor: context.actor)
-        try replace(target, with: staging)
-        return (keys.count, newKey)
+        try AtomicFile.checkTarget(staging)
+        let rotation = { () async throws -> (rotated: Int, newKey: MasterKey) in
+            let newKey = MasterKey.generate()
+            try? FileManager.default.removeItem(atPath: staging)
+            try MasterKey.write(newKey, to: staging)
+            let keys = try await context.store.allPrivateKeys()
+            try await context.store.replacePrivateKeys(try context.vault.reseal(keys, under: KeyVault(masterKey: newKey)), actor: context.actor)
+            try replace(target, with: staging)
+            return (keys.count, newKey)
+        }
+        return try await context.folderLock.exclusively {
+            guard let storeLock = context.storeLock else { return try await rotation() }
+            return try await storeLock.exclusively(rotation)
+        }
     }
 
     /// A `master.key.new` left by a crash: promoted when the store's keys are sealed under it, discarded otherwise.

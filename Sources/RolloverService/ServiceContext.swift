@@ -11,13 +11,19 @@ public struct ServiceContext: Sendable {
     public let actor: AuditActor
     /// Where the master key lives when it is a file (nil when it comes from the environment).
     public let masterKeyFile: String?
+    /// The data folder's lock, held shared while this context lives (see `DataFolderLock`).
+    let folderLock: DataFolderLock
+    /// With PostgreSQL, the store's own lock, held shared too: a server on another machine counts (see `PostgresUseLock`).
+    let storeLock: PostgresUseLock?
 
     /// Opens (and on first use creates) the data folder, the master key and the store, migrated.
     public static func open(
         dataFolder: String, databaseURL: String? = nil, masterKeyFile: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment, actor: AuditActor
     ) async throws -> ServiceContext {
-        try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try DataFolderPermissions.secure(dataFolder, sqlite: databaseURL == nil)
+        let folderLock = try await DataFolderLock(folder: dataFolder)
+        let storeLock: PostgresUseLock? = if let databaseURL { try await PostgresUseLock(url: databaseURL) } else { nil }
         let store: any Store = if let databaseURL {
             try PostgresStore(url: databaseURL)
         } else {
@@ -35,11 +41,13 @@ public struct ServiceContext: Sendable {
             }
         }
         let masterKey = try MasterKey.load(environment: environment, file: masterKeyFile, dataFolder: dataFolder)
-        return ServiceContext(dataFolder: dataFolder, store: store, vault: KeyVault(masterKey: masterKey), actor: actor, masterKeyFile: keyFile)
+        return ServiceContext(dataFolder: dataFolder, store: store, vault: KeyVault(masterKey: masterKey), actor: actor, masterKeyFile: keyFile,
+                              folderLock: folderLock, storeLock: storeLock)
     }
 
     /// The same context acting for someone else (an API caller), so audit entries name them.
     public func acting(as actor: AuditActor) -> ServiceContext {
-        ServiceContext(dataFolder: dataFolder, store: store, vault: vault, actor: actor, masterKeyFile: masterKeyFile)
+        ServiceContext(dataFolder: dataFolder, store: store, vault: vault, actor: actor, masterKeyFile: masterKeyFile, folderLock: folderLock,
+                       storeLock: storeLock)
     }
 }

@@ -49,14 +49,9 @@ public struct MasterKey: Sendable {
         return created
     }
 
-    /// Writes the key readable by its owner only, created with that mode so it is never briefly world-readable.
+    /// Writes the key readable by its owner only (created with that mode, so it is never briefly world-readable),
+    /// whole or not at all, and never over an existing file: a key file replaced is keys lost.
     public static func write(_ key: MasterKey, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw StoreError(.conflict, "cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        let text = Array((key.base64 + "\n").utf8)
-        guard text.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == text.count else {
-            throw StoreError(.invalid, "cannot write \(path)")
-        }
+        try AtomicFile.write(Array((key.base64 + "\n").utf8), to: path, mode: 0o600, existing: .keep)
     }
 }

@@ -13,19 +13,24 @@ public final class PostgresStore: Store {
 
     /// `postgres://user[:password]@host[:port]/database`; TLS is off (loopback or a trusted network).
     public init(url: String) throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-            let host = components.host, let user = components.user
-        else { throw StoreError(.invalid, "\(url) is not a postgres://user@host:port/database URL") }
-        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let endpoint = try Self.endpoint(url)
         let configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+            host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password, database: endpoint.database, tls: .disable)
         let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "rollover.store.postgres"))
         self.client = client
         runner = Task { await client.run() }
     }
 
     public func close() async throws { runner.cancel() }
+
+    /// The parts of a `postgres://user[:password]@host[:port]/database` URL.
+    static func endpoint(_ url: String) throws -> (host: String, port: Int, user: String, password: String?, database: String?) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, let user = components.user
+        else { throw StoreError(.invalid, "\(url) is not a postgres://user@host:port/database URL") }
+        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return (host, components.port ?? 5432, user, components.password, database.isEmpty ? nil : database)
+    }
 
     public func migrate() async throws {
         try await transaction { connection in
@@ -49,6 +54,12 @@ public final class PostgresStore: Store {
 
     public func insertPrivateKey(_ key: SealedPrivateKey, actor: AuditActor) async throws -> Int64 {
         try await transaction { connection in
+            // Exclusive with a rotation's re-sealing: a key is either re-sealed by it or refused after it.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.masterKeyLock))", logger: self.logger)
+            let current = try await self.collect(connection, "SELECT master_key_id FROM private_keys WHERE master_key_id <> \(key.masterKeyID) LIMIT 1")
+            if let row = current.first {
+                throw MasterKeyRefusal.rotated(storeKey: try row.decode(String.self), processKey: key.masterKeyID)
+            }
             let id = try await self.single(Int64.self, connection, """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (\(key.publicKeySHA256), \(key.algorithm), \(key.purpose), \(ByteBuffer(bytes: key.sealed)), \(key.masterKeyID), \(Self.now))
@@ -79,6 +90,7 @@ public final class PostgresStore: Store {
 
     public func replacePrivateKeys(_ keys: [Int64: SealedPrivateKey], actor: AuditActor) async throws {
         try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.masterKeyLock))", logger: self.logger)
             let existing = try await self.single(Int64.self, connection, "SELECT count(*) FROM private_keys")
             guard existing == keys.count else { throw StoreError(.conflict, "keys were added or removed during the rotation; run it again") }
             for (id, key) in keys {
@@ -202,7 +214,8 @@ public final class PostgresStore: Store {
     // MARK: Enrollment secrets
 
     public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
-        try await transaction { connection in
+        try NameLimit.check(name, what: "an enrollment secret's name")
+        return try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM enrollment_secrets WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
@@ -243,7 +256,8 @@ public final class PostgresStore: Store {
     }
 
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
-        try await transaction { connection in
+        for device in devices { try NameLimit.check(device.name, what: "a device name") }
+        return try await transaction { connection in
             // Shared with other enrollments, exclusive with starting a rollover: once it is held, every open
             // rollover is visible here, and a rollover starting later sees these devices.
             try await connection.query("SELECT pg_advisory_xact_lock_shared(\(Self.rolloverLock))", logger: self.logger)
@@ -767,7 +781,8 @@ public final class PostgresStore: Store {
     }
 
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
-        try await transaction { connection in
+        try NameLimit.check(name, what: "an admin token's name")
+        return try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM admin_tokens WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an admin token named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
@@ -788,6 +803,11 @@ public final class PostgresStore: Store {
 
     public func revokeAdminToken(name: String, actor: AuditActor) async throws {
         try await transaction { connection in
+            // The active tokens locked first, so two revocations of the last two cannot both see the other one left.
+            let active = try await self.collect(connection, "SELECT name FROM admin_tokens WHERE revoked_at IS NULL ORDER BY id FOR UPDATE")
+            let names = try active.map { try $0.decode(String.self) }
+            guard names.contains(name) else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
+            guard names.count > 1 else { throw AdminTokenRefusal.lastToken(name) }
             let revoked = try await self.collect(connection, """
                 UPDATE admin_tokens SET revoked_at = \(Self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
                 """)
@@ -884,6 +904,8 @@ public final class PostgresStore: Store {
 
     /// Advisory lock between enrolling devices (shared) and starting rollovers (exclusive).
     private static let rolloverLock: Int64 = 7_270_002
+    /// Held by a key's insertion and by a master key rotation's re-sealing, one at a time.
+    private static let masterKeyLock: Int64 = 7_270_003
 
     /// Runs `body` in a transaction and reports failures as `StoreError` where they have a meaning for callers.
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {

@@ -30,6 +30,9 @@ public final class SQLiteStore: Store {
 
     public func insertPrivateKey(_ key: SealedPrivateKey, actor: AuditActor) async throws -> Int64 {
         try await write { db in
+            if let current = try String.fetchOne(db, sql: "SELECT master_key_id FROM private_keys WHERE master_key_id <> ? LIMIT 1", arguments: [key.masterKeyID]) {
+                throw MasterKeyRefusal.rotated(storeKey: current, processKey: key.masterKeyID)
+            }
             try db.execute(sql: """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -186,7 +189,8 @@ public final class SQLiteStore: Store {
     // MARK: Enrollment secrets
 
     public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
-        try await write { db in
+        try NameLimit.check(name, what: "an enrollment secret's name")
+        return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollment_secrets WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already")
             }
@@ -223,7 +227,8 @@ public final class SQLiteStore: Store {
     }
 
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
-        try await write { db in
+        for device in devices { try NameLimit.check(device.name, what: "a device name") }
+        return try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -677,7 +682,8 @@ public final class SQLiteStore: Store {
     }
 
     public func insertAdminToken(name: String, tokenSHA256: String, actor: AuditActor) async throws -> Int64 {
-        try await write { db in
+        try NameLimit.check(name, what: "an admin token's name")
+        return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an admin token named \"\(name)\" exists already")
             }
@@ -701,6 +707,9 @@ public final class SQLiteStore: Store {
         try await write { db in
             try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") ?? 0 > 0 else {
+                throw AdminTokenRefusal.lastToken(name)   // thrown inside the transaction: the revocation is rolled back
+            }
             try Self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
         }
     }

@@ -130,9 +130,14 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable { case notFound = "not-found", conflict, invalid }
     public var code: Code
     public var description: String
-    public init(_ code: Code, _ description: String) {
+    /// A stable code more precise than `code` (e.g. `last-admin-token`, `name-too-long`), which the API, the console
+    /// and the CLI answer with instead of the general one.
+    public var specificCode: String?
+
+    public init(_ code: Code, _ description: String, specificCode: String? = nil) {
         self.code = code
         self.description = description
+        self.specificCode = specificCode
     }
 }
 

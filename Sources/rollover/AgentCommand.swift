@@ -26,6 +26,8 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = URL(string: server), url.scheme == "https" else { throw UsageFailure("--server must be an https:// URL") }
+        // The name is sent once, at enrollment: held to the server's bound before that.
+        if (try? AgentStateFolder(path: state).credentials()) == nil { try NameArgument.check(name, what: "the device's name") }
         guard let devicePlatform = DevicePlatform(rawValue: platform) else {
             throw UsageFailure("--platform is one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
         }

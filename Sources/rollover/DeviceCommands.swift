@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RolloverAPIClient
+import RolloverCore
 
 /// `rollover enroll-secrets`: the secrets devices enroll with.
 struct EnrollSecretsCommand: AsyncParsableCommand {
@@ -30,6 +31,9 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            try NameArgument.check(name, what: "an enrollment secret's name")
+            // Refused before the secret exists: a path that cannot take the file changes nothing on the server.
+            if let output { try AtomicFile.checkTarget(output) }
             var body: [String: Any] = ["name": name]
             if let expires { body["expiresAt"] = ISO8601DateFormatter().string(from: try Self.expiry(expires)) }
             let request = try JSONSerialization.data(withJSONObject: body)
@@ -40,10 +44,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
                 file.removeValue(forKey: "name")
                 file.removeValue(forKey: "expiresAt")
                 let contents = try JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                try? FileManager.default.removeItem(atPath: output)
-                guard FileManager.default.createFile(atPath: output, contents: contents, attributes: [.posixPermissions: 0o600]) else {
-                    throw UsageFailure("cannot write \(output)")
-                }
+                try AtomicFile.write(contents, to: output, mode: 0o600)
             }
             if json { return RemoteOutput.json(data) }
             let answer = RemoteOutput.object(data)
@@ -109,7 +110,7 @@ struct DevicesCommand: AsyncParsableCommand {
             if json { return RemoteOutput.json(data) }
             let detail = RemoteOutput.object(data)
             let device = detail["device"] as? [String: Any] ?? [:]
-            print("Device \(id): \(device["name"] ?? "") (\(device["platform"] ?? "")), agent \(device["agentVersion"] ?? "-"), "
+            RemoteOutput.line("Device \(id): \(device["name"] ?? "") (\(device["platform"] ?? "")), agent \(device["agentVersion"] ?? "-"), "
                   + "last seen \(device["lastSeenAt"] as? String ?? "never")\((device["retiredAt"] as? String).map { ", retired \($0)" } ?? "")")
             print("\nTrust store:")
             RemoteOutput.table(["SHA-256", "ROLE", "SUBJECT"], (detail["trustStore"] as? [[String: Any]] ?? []).map {
@@ -184,7 +185,7 @@ struct TrustCommand: AsyncParsableCommand {
             let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/trust", json: request) }
             if json { return RemoteOutput.json(data) }
             let answer = RemoteOutput.object(data)
-            print("Added \(answer["role"] ?? "") \(answer["subject"] ?? "") (SHA-256 \(answer["sha256"] ?? "")); rollover \(answer["rolloverID"] ?? "") tracks its delivery.")
+            RemoteOutput.line("Added \(answer["role"] ?? "") \(answer["subject"] ?? "") (SHA-256 \(answer["sha256"] ?? "")); rollover \(answer["rolloverID"] ?? "") tracks its delivery.")
         }
     }
 
@@ -212,13 +213,17 @@ struct ExportTrustCommand: AsyncParsableCommand {
         let data = try await remote.withClient { try await $0.send(.GET, "/api/v1/admin/trust/export?format=\(format)") }
         let files = RemoteOutput.object(data)["files"] as? [[String: Any]] ?? []
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        for file in files {
+        let written: [(path: String, content: Data)] = files.compactMap { file in
             guard let name = file["name"] as? String, !name.contains("/"), let content = (file["content"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
-                continue
+                return nil
             }
-            let path = (output as NSString).appendingPathComponent(name)
-            try content.write(to: URL(fileURLWithPath: path))
-            print(path)
+            return ((output as NSString).appendingPathComponent(name), content)
+        }
+        // Every path checked before the first is written: a refused one leaves the folder as it was.
+        for file in written { try AtomicFile.checkTarget(file.path) }
+        for file in written {
+            try AtomicFile.write(file.content, to: file.path, mode: 0o644)
+            print(TerminalText.escaped(file.path))
         }
     }
 }

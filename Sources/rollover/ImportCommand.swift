@@ -46,7 +46,7 @@ struct ImportCommand: AsyncParsableCommand {
         if inspection.json { return RemoteOutput.json(data) }
         let certificate = RemoteOutput.object(data)["certificate"] as? [String: Any] ?? [:]
         let warnings = (RemoteOutput.object(data)["report"] as? [String: Any])?["warnings"] as? [[String: Any]] ?? []
-        for warning in warnings { print("warning [\(warning["code"] ?? "")] \(warning["message"] ?? "")") }
-        print("Imported as certificate \(certificate["id"] ?? "") (staged): \(certificate["subject"] ?? ""). Activate it with `rollover activate \(certificate["id"] ?? "")`.")
+        for warning in warnings { RemoteOutput.line("warning [\(warning["code"] ?? "")] \(warning["message"] ?? "")") }
+        RemoteOutput.line("Imported as certificate \(certificate["id"] ?? "") (staged): \(certificate["subject"] ?? ""). Activate it with `rollover activate \(certificate["id"] ?? "")`.")
     }
 }

@@ -32,7 +32,7 @@ struct ActivateCommand: AsyncParsableCommand {
         if json { return RemoteOutput.json(data) }
         let answer = RemoteOutput.object(data)
         let certificate = answer["certificate"] as? [String: Any] ?? [:]
-        print("Certificate \(id) (\(certificate["subject"] ?? "")) is active; \(answer["devicesAtRisk"] ?? 0) device(s) had not confirmed it.")
+        RemoteOutput.line("Certificate \(id) (\(certificate["subject"] ?? "")) is active; \(answer["devicesAtRisk"] ?? 0) device(s) had not confirmed it.")
     }
 }
 
@@ -59,11 +59,11 @@ struct ReissueCommand: AsyncParsableCommand {
         if json { return RemoteOutput.json(data) }
         let answer = RemoteOutput.object(data)
         let certificate = answer["certificate"] as? [String: Any] ?? [:]
-        print("Certificate \(certificate["id"] ?? "") for \((certificate["sans"] as? [String] ?? []).joined(separator: ", ")) is \(certificate["state"] ?? "").")
+        RemoteOutput.line("Certificate \(certificate["id"] ?? "") for \((certificate["sans"] as? [String] ?? []).joined(separator: ", ")) is \(certificate["state"] ?? "").")
         if let rollover = answer["rollover"] as? [String: Any] {
-            print("Rollover \(rollover["id"] ?? "") (\(rollover["preset"] ?? "")) delivers it as a reserve; it activates \(rollover["checkAt"] ?? "").")
+            RemoteOutput.line("Rollover \(rollover["id"] ?? "") (\(rollover["preset"] ?? "")) delivers it as a reserve; it activates \(rollover["checkAt"] ?? "").")
         }
-        for warning in answer["warnings"] as? [String] ?? [] { print("warning: \(warning)") }
+        for warning in answer["warnings"] as? [String] ?? [] { RemoteOutput.line("warning: \(warning)") }
     }
 }
 
@@ -90,6 +90,7 @@ struct TokensCommand: AsyncParsableCommand {
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
+            try NameArgument.check(name, what: "an admin token's name")
             let request = try JSONSerialization.data(withJSONObject: ["name": name])
             let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/tokens", json: request) }
             if json { return RemoteOutput.json(data) }
@@ -127,7 +128,7 @@ struct SettingsCommand: AsyncParsableCommand {
         if json { return RemoteOutput.json(data) }
         let settings = RemoteOutput.object(data)
         RemoteOutput.table(["SETTING", "VALUE"], settings.keys.sorted().filter { $0 != "warnings" }.map { [$0, "\(settings[$0] ?? "")"] })
-        for warning in settings["warnings"] as? [String] ?? [] { print("warning: \(warning)") }
+        for warning in settings["warnings"] as? [String] ?? [] { RemoteOutput.line("warning: \(warning)") }
     }
 }
 

@@ -28,7 +28,11 @@ struct RemoteOptions: ParsableArguments {
         } else {
             throw UsageFailure("give --token-file FILE or set ROLLOVER_TOKEN")
         }
-        return RolloverAPIClient(server: url, token: token, caFile: cacert ?? environment["ROLLOVER_CA"])
+        do {
+            return try RolloverAPIClient(server: url, token: token, caFile: cacert ?? environment["ROLLOVER_CA"])
+        } catch let refusal as TokenTransport.Refusal {
+            throw UsageFailure(refusal.description)
+        }
     }
 
     /// Runs `body` with a client and always shuts it down; server errors print their code and exit 1.
@@ -40,7 +44,7 @@ struct RemoteOptions: ParsableArguments {
             return result
         } catch let failure as APIFailure {
             try? await client.shutdown()
-            FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
+            FileHandle.standardError.write(Data("rollover: \(TerminalText.escaped(failure.description))\n".utf8))
             throw ExitCode(1)
         } catch let error as ExitCode {
             try? await client.shutdown()
@@ -72,8 +76,12 @@ enum RemoteOutput {
     static func object(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
     static func array(_ data: Data) -> [[String: Any]] { (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? [] }
 
-    /// Columns padded to their widest cell.
+    /// One line of text that carries what a server said (names, subjects, warnings), control characters escaped.
+    static func line(_ text: String) { print(TerminalText.escaped(text)) }
+
+    /// Columns padded to their widest cell; control characters in a cell are shown escaped (`TerminalText`).
     static func table(_ header: [String], _ rows: [[String]]) {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
             print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))

@@ -29,11 +29,11 @@ struct RolloutCommand: AsyncParsableCommand {
             let answer = RemoteOutput.object(data)
             let rollover = answer["rollover"] as? [String: Any] ?? [:]
             if answer["activated"] as? Bool == true {
-                print("Rollover \(rollover["id"] ?? "") activated certificate \(certificate) now; \(answer["devicesAtRisk"] ?? 0) active device(s) had not confirmed it.")
+                RemoteOutput.line("Rollover \(rollover["id"] ?? "") activated certificate \(certificate) now; \(answer["devicesAtRisk"] ?? 0) active device(s) had not confirmed it.")
             } else {
-                print("Rollover \(rollover["id"] ?? "") (\(rollover["preset"] ?? "")) started: next check or activation \(rollover["checkAt"] ?? ""), latest \(rollover["deadline"] ?? "").")
+                RemoteOutput.line("Rollover \(rollover["id"] ?? "") (\(rollover["preset"] ?? "")) started: next check or activation \(rollover["checkAt"] ?? ""), latest \(rollover["deadline"] ?? "").")
             }
-            for warning in answer["warnings"] as? [String] ?? [] { print("warning: \(warning)") }
+            for warning in answer["warnings"] as? [String] ?? [] { RemoteOutput.line("warning: \(warning)") }
         }
     }
 

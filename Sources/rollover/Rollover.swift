@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import RolloverCore
+import RolloverStore
 
 @main
 struct Rollover: AsyncParsableCommand {
@@ -26,6 +28,13 @@ struct Rollover: AsyncParsableCommand {
         } catch let failure as UsageFailure {
             FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
             Foundation.exit(2)
+        } catch let failure as FileWriteError {
+            // A refused output path (a device, a folder, a link): its stable code, and nothing was written.
+            FileHandle.standardError.write(Data("rollover: \(failure.description)\n".utf8))
+            Foundation.exit(1)
+        } catch let failure as StoreError {
+            FileHandle.standardError.write(Data("rollover: \(failure.specificCode ?? failure.code.rawValue): \(failure.description)\n".utf8))
+            Foundation.exit(1)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RolloverCore
 import RolloverPKI
 import RolloverService
 import RolloverStore
@@ -56,10 +57,12 @@ struct SigningRequestCommand: AsyncParsableCommand {
             let subject = SigningRequestSubject(
                 commonName: commonName, country: country, organization: organization,
                 organizationalUnit: organizationalUnit, locality: locality, state: state)
+            // Refused before the key is made: a path that cannot take the request changes nothing in the store.
+            if let out { try AtomicFile.checkTarget(out) }
             let context = try await store.open()
             let request = try await SigningRequestService(context).create(subject: subject, addresses: parsed, keyType: keyType)
             if let out {
-                try request.pem.write(toFile: out, atomically: true, encoding: .utf8)
+                try AtomicFile.write(Array(request.pem.utf8), to: out, mode: 0o644)
             }
             if json {
                 JSONOutput.print(Summary(request, withPEM: out == nil))

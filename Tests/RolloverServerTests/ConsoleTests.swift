@@ -130,6 +130,7 @@ struct ConsoleTests {
             #expect(try await client.execute(uri: "/console", method: .get, headers: [.cookie: browser.cookie]).status == .seeOther)
 
             let again = try await Self.signIn(client, token: token)
+            _ = try await store.insertAdminToken(name: "spare", tokenSHA256: String(repeating: "e", count: 64), actor: .system)
             try await store.revokeAdminToken(name: "initial-admin", actor: .system)
             #expect(try await client.execute(uri: "/console", method: .get, headers: [.cookie: again.cookie]).status == .seeOther)
         }

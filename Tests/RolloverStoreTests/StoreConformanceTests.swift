@@ -63,10 +63,11 @@ struct StoreConformanceTests {
         try await store.setCertificateState(id: certificateID, to: .active, actor: .system)
         try await store.setSetting("https", to: "on", actor: admin)
         #expect(try await store.settings() == ["https": "on"], "every stored setting in one read")
+        _ = try await store.insertAdminToken(name: "initial-admin", tokenSHA256: String(repeating: "f", count: 64), actor: .system)
         _ = try await store.insertAdminToken(name: "ci", tokenSHA256: String(repeating: "a", count: 64), actor: admin)
         try await store.revokeAdminToken(name: "ci", actor: admin)
         let log = try await store.auditLog(limit: 10)
-        #expect(log.map(\.action) == ["admin-token.revoke", "admin-token.create", "setting.change", "certificate.state", "certificate.add", "private-key.create"])
+        #expect(log.map(\.action) == ["admin-token.revoke", "admin-token.create", "admin-token.create", "setting.change", "certificate.state", "certificate.add", "private-key.create"])
         #expect(log.first(where: { $0.action == "certificate.state" })?.actor == "system")
         #expect(log.first(where: { $0.action == "certificate.add" })?.subjectID == certificateID)
         #expect(log.allSatisfy { abs($0.at.timeIntervalSinceNow) < 60 })
@@ -201,6 +202,7 @@ struct StoreConformanceTests {
         let folder = try TemporaryFolder()
         guard let store = try await kind.open(in: folder.url) else { return }
         let hash = String(repeating: "b", count: 64)
+        _ = try await store.insertAdminToken(name: "initial-admin", tokenSHA256: String(repeating: "f", count: 64), actor: .system)
         _ = try await store.insertAdminToken(name: "ops", tokenSHA256: hash, actor: .system)
         await #expect(throws: StoreError.self) { _ = try await store.insertAdminToken(name: "ops", tokenSHA256: "c", actor: .system) }
         #expect(try await store.adminToken(tokenSHA256: hash)?.revokedAt == nil)
