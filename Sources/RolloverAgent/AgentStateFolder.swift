@@ -12,6 +12,9 @@ public struct AgentStateFolder: Sendable {
         public var deviceToken: String
         public var name: String
         public var platform: DevicePlatform
+        /// The enrollment file's anchors: allowed into the system trust store although not name-constrained
+        /// (see `SystemTrustPolicy`), on every later run too. Absent in state folders from before it existed.
+        public var systemTrustAllowed: [String]?
     }
 
     public let path: String

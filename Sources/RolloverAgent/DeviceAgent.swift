@@ -59,7 +59,8 @@ public actor DeviceAgent {
         let (response, _) = try await post("/api/v1/enroll", request, token: nil, store: bootstrap, as: EnrollResponse.self)
         let outcome = TrustUpdate.apply(response.trust, to: bootstrap, now: Date())
         try options.folder.save(AgentStateFolder.Credentials(server: options.server.absoluteString, deviceID: response.deviceID,
-                                                             deviceToken: response.deviceToken, name: options.name, platform: options.platform))
+                                                             deviceToken: response.deviceToken, name: options.name, platform: options.platform,
+                                                             systemTrustAllowed: enrollment.anchors.map(\.fingerprint)))
         try commit(outcome.store)
         say("enrolled as device \(response.deviceID); trust store holds \(outcome.store.held.count) certificate(s)")
         return response.deviceID
@@ -130,7 +131,10 @@ public actor DeviceAgent {
     }
 
     private func commit(_ store: TrustStore) throws {
-        if let systemTrust = options.systemTrust { try systemTrust.synchronize(anchors: store.anchors) }
+        if var systemTrust = options.systemTrust {
+            systemTrust.policy.allowed.formUnion(try options.folder.credentials()?.systemTrustAllowed ?? [])
+            try systemTrust.synchronize(anchors: store.anchors)
+        }
         try options.folder.save(store)
     }
 

@@ -40,7 +40,9 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let agent = DeviceAgent(options: options) { line in print(line); fflush(nil) }
         do {
+            let enrolling = try options.folder.credentials() == nil
             try await agent.enrollIfNeeded(with: enrollment, extraAnchors: try extraAnchors())
+            if enrolling, let enrollSecretFile, let enrollment { forgetSecret(in: enrollSecretFile, enrollment) }
             if once {
                 _ = try await agent.sync()
             } else {
@@ -53,6 +55,20 @@ struct AgentCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("rollover agent: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// Once enrolled, the secret is taken out of the enrollment file (the anchors and server stay), so a copy of the
+    /// device's files cannot enroll another device. A file that cannot be rewritten is said, not fatal.
+    private func forgetSecret(in path: String, _ enrollment: EnrollmentFile) {
+        var used = enrollment
+        used.secret = ""
+        do {
+            try AtomicFile.write(try used.encoded(), to: path, mode: 0o600)
+            print("the enrollment secret was removed from \(path)")
+        } catch {
+            print("warning: could not remove the enrollment secret from \(path): \(error)")
+        }
+        fflush(nil)
     }
 
     private func extraAnchors() throws -> [TrustItem] {
