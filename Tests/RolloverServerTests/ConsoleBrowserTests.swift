@@ -33,7 +33,7 @@ struct ConsoleBrowserTests {
         var agents = try lab.startAgents(["device-a", "device-b"])
         // The third agent enrolls, then its state folder is made read-only (as the agent honours even as root), so it
         // reports every install as failed, with the reason.
-        #expect(try lab.agent("device-c", ["--enroll-secret-file", lab.enrollmentFile]).status == 0)
+        #expect(try lab.agent("device-c", ["--enroll-secret-file", try lab.enrollmentFile(for: "device-c")]).status == 0)
         let state = lab.folder.path("device-c")
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: state)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: state) }

@@ -9,6 +9,8 @@ struct DeviceEndToEndTests {
     struct Lab {
         let folder: ScratchFolder
         let server: ServerProcess
+        /// The enrollment file as `enroll-secrets create --output` wrote it; each device enrolls from its own copy
+        /// (`enrollmentFile(for:)`), as it would in the field, since the agent removes the secret from the file it used.
         let enrollmentFile: String
 
         /// The CA file the admin CLI trusts: the server's own CA, plus any root a test adds before switching to a
@@ -46,11 +48,19 @@ struct DeviceEndToEndTests {
         }
 
         /// Long-running `rollover agent` processes that enroll with the lab's secret; the caller terminates them.
+        /// A copy of the enrollment file for one device.
+        func enrollmentFile(for device: String) throws -> String {
+            let copy = folder.path("enroll-\(device).json")
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: enrollmentFile, toPath: copy)
+            return copy
+        }
+
         func startAgents(_ names: [String]) throws -> [Process] {
             try names.map { name in
                 let process = Process()
                 process.executableURL = RolloverCLI.binary
-                process.arguments = ["agent", "--server", server.url, "--state", folder.path(name), "--name", name, "--enroll-secret-file", enrollmentFile]
+                process.arguments = ["agent", "--server", server.url, "--state", folder.path(name), "--name", name, "--enroll-secret-file", try enrollmentFile(for: name)]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()
@@ -95,8 +105,12 @@ struct DeviceEndToEndTests {
         guard OpenSSL.isAvailable else { return }
         let lab = try Lab()
         defer { lab.server.stop() }
-        let enrolled = try lab.agent("device-a", ["--enroll-secret-file", lab.enrollmentFile])
+        let enrollment = try lab.enrollmentFile(for: "device-a")
+        let enrolled = try lab.agent("device-a", ["--enroll-secret-file", enrollment])
         #expect(enrolled.status == 0, "\(enrolled.output)\(enrolled.errors)")
+        let used = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: enrollment))) as? [String: Any]
+        #expect(used?["secret"] as? String == "" && (used?["anchors"] as? [Any])?.isEmpty == false,
+                "the secret stays in the enrollment file after enrolling: \(String(describing: used))")
 
         // Another Rollover server with its own CA: same host name, foreign certificate.
         let foreignFolder = try ScratchFolder()
@@ -106,7 +120,7 @@ struct DeviceEndToEndTests {
         #expect(refused.status == 3 && refused.errors.contains("refused the server") && refused.errors.contains("does not validate"),
                 "\(refused.output)\(refused.errors)")
         let freshRefused = try RolloverCLI.run(["agent", "--server", foreign.url, "--state", lab.folder.path("device-b"), "--once",
-                                                "--enroll-secret-file", lab.enrollmentFile])
+                                                "--enroll-secret-file", try lab.enrollmentFile(for: "device-b")])
         #expect(freshRefused.status == 3, "enrollment must not reach a foreign server: \(freshRefused.errors)")
 
         let exported = try lab.admin(["export-trust", "--format", "pem", "--output", lab.folder.path("export")])
@@ -123,7 +137,7 @@ struct DeviceEndToEndTests {
         guard OpenSSL.isAvailable else { return }
         let lab = try Lab()
         defer { lab.server.stop() }
-        #expect(try lab.agent("device-a", ["--enroll-secret-file", lab.enrollmentFile]).status == 0)
+        #expect(try lab.agent("device-a", ["--enroll-secret-file", try lab.enrollmentFile(for: "device-a")]).status == 0)
         let state = lab.folder.path("device-a")
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: state)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: state) }
