@@ -1,10 +1,15 @@
 @_spi(DisableValidityCheck) import X509
+import Foundation
 import SwiftASN1
 import Synchronization
 
 /// Finds a path from the leaf to a trusted root with swift-certificates' verifier (signatures, basic
-/// constraints, name constraints, critical extensions). Validity dates are checked separately so that an
-/// expired certificate is reported as `expired`, not as a broken chain.
+/// constraints, name constraints, critical extensions) and Rollover's own policies where swift-certificates
+/// lacks them: path building is bounded (`PathBuildingBound`, `NameConstraintWorkPolicy`), a name constraint of
+/// a type no certificate on the path carries constrains nothing (`UnusedConstraintTypesPolicy`), wildcards and
+/// unparseable names cannot slip past an excluded DNS subtree (`DNSNameConstraintGapsPolicy`), and an
+/// intermediate must allow serverAuth (`IntermediateServerAuthPolicy`). Validity dates are checked separately so
+/// that an expired certificate is reported as `expired`, not as a broken chain.
 enum ChainVerification {
     static func check(_ report: inout InspectionReport, certificates: [ParsedCertificate], options: InspectionOptions) async {
         guard let leaf = report.leaf else { return }
@@ -15,10 +20,22 @@ enum ChainVerification {
             report.error(.invalidChain, "the certificate \(leaf.subject) uses a structure or signature the verifier cannot check, so its chain cannot be proven")
             return
         }
+        if leaf.isSelfSigned, !leaf.isCA, leafX509.version != .v1 {
+            checkSelfSignedServerCertificate(&report, leaf: leaf)
+            return
+        }
         let roots = (certificates.filter(\.isSelfSigned) + options.trustedRoots).compactMap(\.x509)
         let intermediates = certificates.filter { !$0.isSelfSigned && $0 != leaf }.compactMap(\.x509)
+        if let refusal = PathBuildingBound.refusal(leaf: leafX509, intermediates: intermediates, roots: roots) {
+            report.error(.invalidChain, "path building was refused: \(refusal)")
+            return
+        }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy.withValidityCheckDisabled()
+            PathLengthPolicy()
+            NameConstraintWorkPolicy()
+            UnusedConstraintTypesPolicy()
+            DNSNameConstraintGapsPolicy()
+            IntermediateServerAuthPolicy()
             CheckedByInspectionPolicy()
         }
         let diagnostics = Mutex<[String]>([])
@@ -38,7 +55,7 @@ enum ChainVerification {
         case .couldNotValidate(let failures):
             let seen = diagnostics.withLock { $0 }
             if let failure = failures.first {
-                report.error(.invalidChain, "the chain to \(failure.chain.last?.subject.description ?? "the root") breaks the X.509 rules: \(failure.policyFailureReason)")
+                report.error(.invalidChain, "the chain to \(failure.chain.last?.subject.description ?? "the root") breaks the X.509 rules: \(readable(failure))")
             } else if let (certificate, unhandled) = unhandledCriticalExtensions(in: report.chain) {
                 report.error(.invalidChain, "\(certificate.subject) marks extensions critical that Rollover cannot enforce (\(unhandled.joined(separator: ", "))); clients that do not know them must refuse the certificate")
             } else if seen.contains(where: { $0.contains("has not signed the previous certificate") }) {
@@ -48,6 +65,30 @@ enum ChainVerification {
                 report.error(.incompleteChain, "no path from the certificate to a trusted root: the issuer \(top) is missing. Add the intermediate and root certificates (a bundle from the CA), or --trust the root")
             }
         }
+    }
+
+    /// A self-signed certificate that is not a CA (basicConstraints cA=FALSE or absent, as Windows'
+    /// New-SelfSignedCertificate writes it) is a server certificate devices pin, not a trust anchor: RFC5280Policy
+    /// would refuse it as "not marked as a CA", but the documented rule is to allow it with the `self-signed`
+    /// warning (CertificateChecks). Its own signature was verified (`isSelfSigned`); only critical extensions
+    /// nobody enforces still refuse it.
+    private static func checkSelfSignedServerCertificate(_ report: inout InspectionReport, leaf: ParsedCertificate) {
+        report.chain = [leaf]
+        report.certificatesFromFiles = 1
+        if let (certificate, unhandled) = unhandledCriticalExtensions(in: [leaf]) {
+            report.error(.invalidChain, "\(certificate.subject) marks extensions critical that Rollover cannot enforce (\(unhandled.joined(separator: ", "))); clients that do not know them must refuse the certificate")
+        }
+    }
+
+    /// swift-certificates' reasons print whole certificates (`Certificate(version: …, extensions: …)`); an
+    /// administrator needs the subject. The policy's prefix is noise as well.
+    static func readable(_ failure: CertificateValidationResult.PolicyFailure) -> String {
+        var reason = failure.policyFailureReason.description
+        for certificate in failure.chain {
+            reason = reason.replacingOccurrences(of: String(describing: certificate), with: "\"\(certificate.subject)\"")
+        }
+        if reason.hasPrefix("RFC5280Policy: ") { reason.removeFirst("RFC5280Policy: ".count) }
+        return reason
     }
 
     /// The first certificate with critical extensions neither swift-certificates' policies nor our checks handle.
