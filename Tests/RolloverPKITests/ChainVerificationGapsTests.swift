@@ -6,7 +6,7 @@ import X509
 @testable import RolloverPKI
 
 /// Issue 16: gaps in chain verification found with public path-validation suites, each closed with a chain made
-/// here. Every test has the passing twin beside it, so a check that refuses everything would show.
+/// here. Where a check could refuse too much, its passing twin is beside it.
 @Suite("Chain verification gaps")
 struct ChainVerificationGapsTests {
     typealias Factory = CertificateFactory
@@ -109,19 +109,5 @@ struct ChainVerificationGapsTests {
         let carried = try await Self.inspect(names: [.dnsName("mdm.example.com"), otherName], intermediateExtensions: [constraint])
         #expect(carried.errorCodes == [.invalidChain], "\(carried.errors)")
         #expect(carried.errors.first?.message.contains("constrains otherName names, which Rollover cannot check") == true, "\(carried.errors)")
-    }
-
-    @Test("a broken chain is explained by subject, without the certificates' whole debug descriptions")
-    func readableFailure() async throws {
-        let root = try Factory.ca("Root")
-        let notCA = try Factory.make("Not a CA", issuer: root, extensions: [
-            try Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true),
-        ])
-        let leaf = try Factory.server(dns: ["mdm.example.com"], issuer: notCA)
-        let report = await Factory.inspect(leaf, chain: [notCA], root: root)
-        #expect(report.errorCodes == [.invalidChain], "\(report.errors)")
-        let message = report.errors.first?.message ?? ""
-        #expect(message.contains("\"CN=Not a CA\" is not marked as a CA"), "\(message)")
-        #expect(!message.contains("Certificate(version"), "\(message)")
     }
 }

@@ -88,7 +88,32 @@ enum ChainVerification {
             reason = reason.replacingOccurrences(of: String(describing: certificate), with: "\"\(certificate.subject)\"")
         }
         if reason.hasPrefix("RFC5280Policy: ") { reason.removeFirst("RFC5280Policy: ".count) }
-        return reason
+        return withoutCertificateDescriptions(reason)
+    }
+
+    /// Any certificate description left (one not on the path, such as a stand-in's) becomes "a certificate":
+    /// the text from `Certificate(` to its balancing parenthesis.
+    static func withoutCertificateDescriptions(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "Certificate(version:") {
+            result += rest[..<start.lowerBound]
+            var depth = 0
+            var end = rest.endIndex
+            for index in rest[start.lowerBound...].indices {
+                if rest[index] == "(" { depth += 1 }
+                if rest[index] == ")" {
+                    depth -= 1
+                    if depth == 0 {
+                        end = rest.index(after: index)
+                        break
+                    }
+                }
+            }
+            result += "a certificate"
+            rest = rest[end...]
+        }
+        return result + rest
     }
 
     /// The first certificate with critical extensions neither swift-certificates' policies nor our checks handle.
