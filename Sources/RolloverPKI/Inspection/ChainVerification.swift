@@ -20,7 +20,7 @@ enum ChainVerification {
             report.error(.invalidChain, "the certificate \(leaf.subject) uses a structure or signature the verifier cannot check, so its chain cannot be proven")
             return
         }
-        if leaf.isSelfSigned, !leaf.isCA, leafX509.version != .v1 {
+        if isSelfSignedServerCertificate(leaf, leafX509) {
             checkSelfSignedServerCertificate(&report, leaf: leaf)
             return
         }
@@ -72,6 +72,18 @@ enum ChainVerification {
     /// would refuse it as "not marked as a CA", but the documented rule is to allow it with the `self-signed`
     /// warning (CertificateChecks). Its own signature was verified (`isSelfSigned`); only critical extensions
     /// nobody enforces still refuse it.
+    private static func isSelfSignedServerCertificate(_ leaf: ParsedCertificate, _ x509: Certificate) -> Bool {
+        guard leaf.isSelfSigned, x509.version != .v1 else { return false }
+        do {
+            switch try x509.extensions.basicConstraints {
+            case .isCertificateAuthority: return false
+            case .notCertificateAuthority, nil: return true
+            }
+        } catch {
+            return false  // an unreadable basicConstraints goes to the verifier, which refuses it by name
+        }
+    }
+
     private static func checkSelfSignedServerCertificate(_ report: inout InspectionReport, leaf: ParsedCertificate) {
         report.chain = [leaf]
         report.certificatesFromFiles = 1
