@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RolloverTestSupport
 import SwiftASN1
 import Testing
 import X509
@@ -33,6 +34,24 @@ struct SelfSignedServerCertificateTests {
         #expect(report.errors.isEmpty, "\(report.errors)")
         #expect(report.warningCodes == [.selfSigned])
         #expect(report.chain.count == 1)
+    }
+
+    @Test("the same shape written by openssl (basicConstraints critical cA=FALSE) is importable with the self-signed warning")
+    func selfSignedNotCAFromOpenSSL() async throws {
+        guard OpenSSL.isAvailable else { return }
+        let folder = try ScratchFolder()
+        try OpenSSL.run([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", folder.path("key.pem"), "-out", folder.path("cert.pem"), "-days", "365", "-subj", "/CN=mdm.example.com",
+            "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "subjectAltName=DNS:mdm.example.com",
+            "-addext", "keyUsage=critical,digitalSignature,keyEncipherment", "-addext", "extendedKeyUsage=serverAuth,clientAuth",
+        ])
+        let files = try ["cert.pem", "key.pem"].map { FileReader.read(try folder.bytes($0), name: $0, password: nil) }
+        var options = InspectionOptions()
+        options.addresses = ["mdm.example.com"]
+        let report = await Inspector.inspect(files, options: options)
+        #expect(report.errors.isEmpty, "\(report.errors)")
+        #expect(report.warningCodes == [.selfSigned])
     }
 
     @Test("a self-signed certificate with cA=TRUE, as openssl req -x509 writes it, is importable with the self-signed warning")
