@@ -124,6 +124,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer target over the reader (scripts/fuzz-reader builds it with -sanitize=fuzzer in .build-fuzz).
+        .executableTarget(name: "rollover-fuzz-reader", dependencies: ["RolloverPKI"]),
         .target(name: "RolloverTestSupport", dependencies: ["RolloverCore"], path: "Sources/RolloverTestSupport"),
         .testTarget(
             name: "RolloverServerTests",

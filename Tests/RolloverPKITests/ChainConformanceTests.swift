@@ -165,8 +165,8 @@ struct ChainConformanceTests {
             "The CA/Browser Forum forbids extendedKeyUsage in roots, RFC 5280 does not; Rollover checks extendedKeyUsage on the leaf only (pedantic-webpki-eku).",
         "webpki::eku::ee-anyeku":
             "Rollover deliberately takes anyExtendedKeyUsage as allowing serverAuth (RFC 5280 4.2.1.12); the CA/Browser Forum forbids it in server certificates (pedantic-webpki-eku).",
-        "webpki::ee-basicconstraints-ca":
-            "RFC 5280 allows a cA=TRUE end-entity certificate and neither RFC5280Policy nor Rollover refuses one; the CA/Browser Forum forbids it (7.1.2.7.8).",
+        "pathlen::validation-ignores-pathlen-in-leaf":
+            "The leaf is a CA certificate (cA=TRUE with pathLenConstraint 0); RFC 5280 allows that, but Rollover refuses a CA certificate as the server certificate, as the CA/Browser Forum (7.1.2.7.8) and webpki do (issue 16).",
         "webpki::malformed-aia":
             "An empty, non-critical authorityInfoAccess breaks only the CA/Browser Forum profile; neither swift-certificates nor Rollover reads that extension.",
         "webpki::nc::intermediate-permitted-excluded-subtrees-both-empty-sequences":

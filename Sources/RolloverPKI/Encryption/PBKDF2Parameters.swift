@@ -30,13 +30,28 @@ struct PBKDF2Parameters {
         }
     }
 
-    func deriveKey(password: [UInt8], defaultLength: Int) throws(ReadFailure) -> [UInt8] {
+    /// Bytes of one PRF output: PBKDF2 runs all its iterations once per output block of the key.
+    var prfOutputBytes: Int {
+        switch prf {
+        case .insecureSHA1: 20
+        case .insecureSHA224: 28
+        case .sha256: 32
+        case .sha384: 48
+        default: 64
+        }
+    }
+
+    /// Derives `length` bytes; the caller has checked that length against what will use the key. The cost,
+    /// iterations × output blocks, is drawn from the session's budget first. swift-crypto's PBKDF2 cannot be
+    /// interrupted, so the 2,000,000-iteration cap bounds one call.
+    func deriveKey(password: [UInt8], length: Int, session: ReadingSession) throws(ReadFailure) -> [UInt8] {
         guard iterations >= 1, iterations <= PKCS12KeyDerivation.maximumIterations else {
             throw .unsupported("the file asks for \(iterations) PBKDF2 iterations; Rollover accepts 1 to \(PKCS12KeyDerivation.maximumIterations)")
         }
+        try session.spend(iterations: iterations, blocks: (length + prfOutputBytes - 1) / prfOutputBytes, for: "the PBKDF2 key derivation")
         do {
             let key = try KDF.Insecure.PBKDF2.deriveKey(
-                from: password, salt: salt, using: prf, outputByteCount: keyLength ?? defaultLength, unsafeUncheckedRounds: iterations)
+                from: password, salt: salt, using: prf, outputByteCount: length, unsafeUncheckedRounds: iterations)
             return key.withUnsafeBytes { Array($0) }
         } catch {
             throw .malformed("the PBKDF2 parameters are invalid")

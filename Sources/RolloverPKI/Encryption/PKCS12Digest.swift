@@ -32,18 +32,22 @@ enum PKCS12Digest: Sendable {
     }
 
     /// H^n(data). The loop hashes digest to digest without arrays: Firefox asks for 600,000 rounds per key.
-    func iteratedDigest(_ data: [UInt8], iterations: Int) -> [UInt8] {
+    /// `checkpoint` runs every 65,536 rounds so a cancelled read stops inside a long derivation.
+    func iteratedDigest(_ data: [UInt8], iterations: Int, checkpoint: () throws(ReadFailure) -> Void) throws(ReadFailure) -> [UInt8] {
         switch self {
-        case .sha1: Self.iterate(Insecure.SHA1.self, data, iterations)
-        case .sha256: Self.iterate(SHA256.self, data, iterations)
-        case .sha384: Self.iterate(SHA384.self, data, iterations)
-        case .sha512: Self.iterate(SHA512.self, data, iterations)
+        case .sha1: try Self.iterate(Insecure.SHA1.self, data, iterations, checkpoint)
+        case .sha256: try Self.iterate(SHA256.self, data, iterations, checkpoint)
+        case .sha384: try Self.iterate(SHA384.self, data, iterations, checkpoint)
+        case .sha512: try Self.iterate(SHA512.self, data, iterations, checkpoint)
         }
     }
 
-    private static func iterate<H: HashFunction>(_: H.Type, _ data: [UInt8], _ iterations: Int) -> [UInt8] {
+    private static func iterate<H: HashFunction>(
+        _: H.Type, _ data: [UInt8], _ iterations: Int, _ checkpoint: () throws(ReadFailure) -> Void
+    ) throws(ReadFailure) -> [UInt8] {
         var digest = H.hash(data: data)
-        for _ in 1..<max(iterations, 1) {
+        for round in 1..<max(iterations, 1) {
+            if round & 0xFFFF == 0 { try checkpoint() }
             digest = digest.withUnsafeBytes { H.hash(data: $0) }
         }
         return Array(digest)

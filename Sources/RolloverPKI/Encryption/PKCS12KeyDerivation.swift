@@ -13,18 +13,24 @@ enum PKCS12KeyDerivation {
     /// Upper bound on iterations: Firefox writes 600,000; more only ever comes from a damaged file.
     static let maximumIterations = 2_000_000
 
+    /// The length comes from the cipher or the MAC that uses the key, never from the file. The cost, iterations ×
+    /// hash outputs, is drawn from the session's budget before the first round, and the loop stops at the
+    /// session's checkpoints.
     static func derive(
-        _ purpose: Purpose, hash: PKCS12Digest, password: [UInt8], salt: [UInt8], iterations: Int, length: Int
+        _ purpose: Purpose, hash: PKCS12Digest, password: [UInt8], salt: [UInt8], iterations: Int, length: Int,
+        session: ReadingSession
     ) throws(ReadFailure) -> [UInt8] {
         guard iterations >= 1, iterations <= maximumIterations else {
             throw .unsupported("the file asks for \(iterations) key-derivation iterations; Rollover accepts 1 to \(maximumIterations)")
         }
+        let blocks = (length + hash.outputBytes - 1) / hash.outputBytes
+        try session.spend(iterations: iterations, blocks: blocks, for: "the PKCS#12 key derivation")
         let v = hash.blockBytes
         let d = [UInt8](repeating: purpose.rawValue, count: v)
         var i = repeated(salt, toMultipleOf: v) + repeated(password, toMultipleOf: v)
         var output: [UInt8] = []
         while output.count < length {
-            let a = hash.iteratedDigest(d + i, iterations: iterations)
+            let a = try hash.iteratedDigest(d + i, iterations: iterations, checkpoint: session.checkpoint)
             output += a
             guard output.count < length else { break }
             let b = repeated(a, toLength: v)

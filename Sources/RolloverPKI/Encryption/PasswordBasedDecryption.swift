@@ -5,8 +5,12 @@ import SwiftASN1
 /// Decrypts data protected by a password-based encryption scheme named by an AlgorithmIdentifier: PKCS#12 PBES1
 /// (RFC 7292 appendix C), PKCS#5 PBES1 and PBES2 with PBKDF2 or scrypt (RFC 8018, RFC 7914).
 /// Shared by PKCS#12 bags and encrypted PKCS#8 keys, which use the same identifiers.
+///
+/// Every derivation is checked before it runs: the key length it would produce against the cipher's, and its cost
+/// against what is left of the input's `DecryptionBudget`. A file that asks for a 1,024-byte key for AES-256 is
+/// refused without deriving a byte.
 enum PasswordBasedDecryption {
-    static func decrypt(_ ciphertext: [UInt8], algorithm: ASN1Node, password: Password?) throws(ReadFailure) -> [UInt8] {
+    static func decrypt(_ ciphertext: [UInt8], algorithm: ASN1Node, password: Password?, session: ReadingSession) throws(ReadFailure) -> [UInt8] {
         let fields = try algorithm.sequence("the encryption algorithm")
         guard let oidNode = fields.first else { throw .malformed("the encryption algorithm is empty") }
         let oid = try oidNode.objectIdentifier("the encryption algorithm")
@@ -15,18 +19,20 @@ enum PasswordBasedDecryption {
         if let cipher = pkcs12Ciphers[oid.description] {
             let (salt, iterations) = try saltAndIterations(parameters)
             let secret = password?.bmpString ?? []
-            let key = try PKCS12KeyDerivation.derive(.key, hash: .sha1, password: secret, salt: salt, iterations: iterations, length: cipher.keyBytes)
+            let key = try PKCS12KeyDerivation.derive(
+                .key, hash: .sha1, password: secret, salt: salt, iterations: iterations, length: cipher.keyBytes, session: session)
             let iv = cipher.ivBytes == 0 ? [] :
-                try PKCS12KeyDerivation.derive(.iv, hash: .sha1, password: secret, salt: salt, iterations: iterations, length: cipher.ivBytes)
+                try PKCS12KeyDerivation.derive(
+                    .iv, hash: .sha1, password: secret, salt: salt, iterations: iterations, length: cipher.ivBytes, session: session)
             return try cipher.decrypt(ciphertext, key: key, iv: iv)
         }
         if let (digest, cipher) = pkcs5v1Schemes[oid.description] {
             let (salt, iterations) = try saltAndIterations(parameters)
-            let derived = try pbkdf1(digest: digest, password: password?.utf8 ?? [], salt: salt, iterations: iterations)
+            let derived = try pbkdf1(digest: digest, password: password?.utf8 ?? [], salt: salt, iterations: iterations, session: session)
             return try cipher.decrypt(ciphertext, key: Array(derived[0..<8]), iv: Array(derived[8..<16]))
         }
         if oid == OID.pbes2 {
-            return try pbes2(ciphertext, parameters: parameters, password: password?.utf8 ?? [])
+            return try pbes2(ciphertext, parameters: parameters, password: password?.utf8 ?? [], session: session)
         }
         throw .unsupported("the file is encrypted with \(oid), a scheme Rollover does not know; re-export it with AES-256 (PBES2)")
     }
@@ -56,18 +62,22 @@ enum PasswordBasedDecryption {
 
     private enum PBKDF1Digest { case md5, sha1 }
 
-    private static func pbkdf1(digest: PBKDF1Digest, password: [UInt8], salt: [UInt8], iterations: Int) throws(ReadFailure) -> [UInt8] {
+    private static func pbkdf1(
+        digest: PBKDF1Digest, password: [UInt8], salt: [UInt8], iterations: Int, session: ReadingSession
+    ) throws(ReadFailure) -> [UInt8] {
         guard iterations >= 1, iterations <= PKCS12KeyDerivation.maximumIterations else {
             throw .unsupported("the file asks for \(iterations) key-derivation iterations; Rollover accepts 1 to \(PKCS12KeyDerivation.maximumIterations)")
         }
+        try session.spend(iterations: iterations, blocks: 1, for: "the PBES1 key derivation")
         var t = password + salt
-        for _ in 0..<iterations {
+        for round in 0..<iterations {
+            if round & 0xFFFF == 0xFFFF { try session.checkpoint() }
             t = digest == .md5 ? Array(Insecure.MD5.hash(data: t)) : Array(Insecure.SHA1.hash(data: t))
         }
         return t
     }
 
-    private static func pbes2(_ ciphertext: [UInt8], parameters: ASN1Node?, password: [UInt8]) throws(ReadFailure) -> [UInt8] {
+    private static func pbes2(_ ciphertext: [UInt8], parameters: ASN1Node?, password: [UInt8], session: ReadingSession) throws(ReadFailure) -> [UInt8] {
         guard let fields = try parameters?.sequence("the PBES2 parameters"), fields.count == 2 else {
             throw .malformed("the PBES2 parameters are missing")
         }
@@ -76,10 +86,7 @@ enum PasswordBasedDecryption {
         let schemeOID = try schemeOIDNode.objectIdentifier("the PBES2 cipher")
         let schemeParameters = schemeFields.dropFirst().first
         let (cipher, iv) = try pbes2Cipher(schemeOID, parameters: schemeParameters)
-        let key = try pbes2Key(fields[0], password: password, defaultLength: cipher.keyBytes)
-        guard key.count == cipher.keyBytes else {
-            throw .malformed("the PBES2 key length \(key.count) does not fit the cipher")
-        }
+        let key = try pbes2Key(fields[0], password: password, cipherKeyBytes: cipher.keyBytes, session: session)
         return try cipher.decrypt(ciphertext, key: key, iv: iv)
     }
 
@@ -111,14 +118,23 @@ enum PasswordBasedDecryption {
         return (cipher, try parameters.octets("the cipher IV"))
     }
 
-    private static func pbes2Key(_ kdf: ASN1Node, password: [UInt8], defaultLength: Int) throws(ReadFailure) -> [UInt8] {
+    /// A key length the parameters state must be the cipher's: checked before deriving, since a derivation's cost
+    /// grows with its length.
+    private static func checkKeyLength(_ stated: Int?, cipherKeyBytes: Int, kdf: String) throws(ReadFailure) {
+        guard let stated, stated != cipherKeyBytes else { return }
+        throw .malformed("the \(kdf) parameters ask for a \(stated)-byte key but the cipher takes \(cipherKeyBytes) bytes; refused before deriving")
+    }
+
+    private static func pbes2Key(_ kdf: ASN1Node, password: [UInt8], cipherKeyBytes: Int, session: ReadingSession) throws(ReadFailure) -> [UInt8] {
         let kdfFields = try kdf.sequence("the PBES2 key derivation")
         guard kdfFields.count == 2 else { throw .malformed("the PBES2 key derivation has no parameters") }
         let kdfOID = try kdfFields[0].objectIdentifier("the PBES2 key derivation")
         let parameters = try kdfFields[1].sequence("the key derivation parameters")
         switch kdfOID {
         case OID.pbkdf2:
-            return try PBKDF2Parameters(parameters).deriveKey(password: password, defaultLength: defaultLength)
+            let pbkdf2 = try PBKDF2Parameters(parameters)
+            try checkKeyLength(pbkdf2.keyLength, cipherKeyBytes: cipherKeyBytes, kdf: "PBKDF2")
+            return try pbkdf2.deriveKey(password: password, length: cipherKeyBytes, session: session)
         case OID.scrypt:
             // scrypt-params ::= SEQUENCE { salt, costParameter, blockSize, parallelizationParameter, keyLength OPTIONAL }
             guard parameters.count >= 4 else { throw .malformed("the scrypt parameters are incomplete") }
@@ -126,13 +142,17 @@ enum PasswordBasedDecryption {
             let n = try parameters[1].smallInteger("the scrypt cost")
             let r = try parameters[2].smallInteger("the scrypt block size")
             let p = try parameters[3].smallInteger("the scrypt parallelism")
-            let length = try parameters.count > 4 ? parameters[4].smallInteger("the scrypt key length") : defaultLength
-            // 128·r·N bytes of memory: refuse what would not fit a small server rather than swap or hang.
-            guard n > 1, n & (n - 1) == 0, n <= 1 << 20, r >= 1, r <= 32, p >= 1, p <= 16, 128 * r * n <= 256 << 20 else {
+            let stated = try parameters.count > 4 ? parameters[4].smallInteger("the scrypt key length") : nil
+            try checkKeyLength(stated, cipherKeyBytes: cipherKeyBytes, kdf: "scrypt")
+            // 128·r·N bytes of memory: refuse what would not fit a small server rather than swap or hang; the
+            // session then holds the memory to its own limit and the work N·r·p to the input's budget.
+            guard n > 1, n & (n - 1) == 0, n <= 1 << 20, r >= 1, r <= 32, p >= 1, p <= 16 else {
                 throw .unsupported("the scrypt parameters (N=\(n), r=\(r), p=\(p)) exceed what Rollover accepts")
             }
+            try session.spendScrypt(n: n, r: r, p: p)
             do {
-                let key = try KDF.Scrypt.deriveKey(from: password, salt: salt, outputByteCount: length, rounds: n, blockSize: r, parallelism: p)
+                let key = try KDF.Scrypt.deriveKey(
+                    from: password, salt: salt, outputByteCount: cipherKeyBytes, rounds: n, blockSize: r, parallelism: p)
                 return key.withUnsafeBytes { Array($0) }
             } catch {
                 throw .malformed("the scrypt parameters are invalid")

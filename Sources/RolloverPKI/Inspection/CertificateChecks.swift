@@ -18,8 +18,24 @@ enum CertificateChecks {
         {
             report.error(.missingServerAuth, "the certificate's extended key usage does not allow TLS server authentication (serverAuth): request a server certificate")
         }
+        checkServerCertificateShape(&report, leaf: leaf)
         if leaf.isSelfSigned, report.chain.count == 1 {
             report.warning(.selfSigned, "the certificate is self-signed: devices will have to pin it, since no CA vouches for it")
+        }
+    }
+
+    /// What makes a certificate unfit to be a server's, whatever its chain: a CA certificate issued by another CA
+    /// (the CA/Browser Forum forbids cA=TRUE in server certificates and webpki refuses it; a self-signed one alone
+    /// is what `openssl req -x509` writes and is pinned like any self-signed certificate), and a DNS name with an
+    /// underscore, which is not a host name (RFC 5280 §4.2.1.6 requires the preferred name syntax, the CA/Browser
+    /// Forum has forbidden it since 2019, and clients may refuse it).
+    private static func checkServerCertificateShape(_ report: inout InspectionReport, leaf: ParsedCertificate) {
+        if leaf.isCA, !(leaf.isSelfSigned && report.chain.count == 1) {
+            report.error(.invalidChain, "the certificate \(leaf.subject) is a CA certificate (basicConstraints cA=TRUE), not a server certificate; clients refuse a CA as a server. Give the server certificate it issued, or request one")
+        }
+        let names = (try? leaf.extensions.subjectAlternativeNames) ?? nil
+        for case .dnsName(let name) in names ?? SubjectAlternativeNames() where name.contains("_") {
+            report.error(.invalidChain, "the subjectAltName \"\(name)\" has an underscore, which a host name cannot have (RFC 5280 §4.2.1.6; CA/Browser Forum since 2019); clients may refuse the certificate. Request one without it")
         }
     }
 

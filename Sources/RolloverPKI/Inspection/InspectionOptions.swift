@@ -12,6 +12,9 @@ public struct InspectionOptions: Sendable {
     public var maxValidityDays: Int = 397
     /// Days left under which the leaf gets an `expires-soon` warning.
     public var expiresSoonDays: Int = 30
+    /// The most certificates the files of one inspection may hold together (the trust sources are not counted):
+    /// more is refused as `malformed` before any chain is built. The reader's own bound, 1,000 by default.
+    public var maximumCertificates: Int = ReadingLimits.standard.maximumCertificates
 
     public init() {}
 }

@@ -14,6 +14,10 @@ public enum Inspector {
         if !files.flatMap(\.publicKeys).isEmpty {
             report.error(.unsupportedFormat, "a public key alone cannot be imported: Rollover needs the certificate and its private key")
         }
+        guard certificates.count <= options.maximumCertificates else {
+            report.error(.malformed, "the files hold \(certificates.count) certificates; Rollover inspects at most \(ReadingSession.grouped(options.maximumCertificates)) at once: give the server certificate, its key and its chain")
+            return report
+        }
         guard !certificates.isEmpty else {
             if !keys.isEmpty || report.errors.isEmpty {
                 report.error(.noCertificate, "no certificate was found in the files: give the server certificate (PEM, DER or PKCS#12) with its key")

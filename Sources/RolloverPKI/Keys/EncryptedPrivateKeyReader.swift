@@ -7,17 +7,20 @@ import SwiftASN1
 enum EncryptedPrivateKeyReader {
     /// A `nil` password is the absent password of PKCS#12 files; callers refuse it for key files first.
     /// EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm AlgorithmIdentifier, encryptedData OCTET STRING }
-    static func pkcs8(_ node: ASN1Node, password: Password?) throws(ReadFailure) -> PrivateKeyMaterial {
+    static func pkcs8(_ node: ASN1Node, password: Password?, session: ReadingSession) throws(ReadFailure) -> PrivateKeyMaterial {
         let fields = try node.sequence("the encrypted private key")
         guard fields.count == 2 else { throw .malformed("the encrypted private key has \(fields.count) fields instead of 2") }
         let ciphertext = try fields[1].octets("the encrypted key data")
-        let plaintext = try PasswordBasedDecryption.decrypt(ciphertext, algorithm: fields[0], password: password)
+        let plaintext = try PasswordBasedDecryption.decrypt(ciphertext, algorithm: fields[0], password: password, session: session)
         return try parseDecrypted { () throws(ReadFailure) in try PrivateKeyReader.read(plaintext, as: .pkcs8) }
     }
 
     /// RFC 1421 style encryption: the key is derived with OpenSSL's EVP_BytesToKey (MD5, one round) from the
-    /// password and the first eight bytes of the IV.
-    static func traditional(_ block: PEMBlock, encoding: PrivateKeyReader.Encoding, password: Password?) throws(ReadFailure) -> PrivateKeyMaterial {
+    /// password and the first eight bytes of the IV. The key length comes from the cipher the DEK-Info header
+    /// names, so it always fits; the derivation is one MD5 per 16 bytes, counted against the budget all the same.
+    static func traditional(
+        _ block: PEMBlock, encoding: PrivateKeyReader.Encoding, password: Password?, session: ReadingSession
+    ) throws(ReadFailure) -> PrivateKeyMaterial {
         guard let dekInfo = block.headers["DEK-Info"] else {
             throw .malformed("the key says it is encrypted (Proc-Type: 4,ENCRYPTED) but has no DEK-Info header")
         }
@@ -38,6 +41,7 @@ enum EncryptedPrivateKeyReader {
         guard iv.count == cipher.ivBytes else {
             throw .malformed("the DEK-Info IV is \(iv.count) bytes; \(parts[0]) needs \(cipher.ivBytes)")
         }
+        try session.spend(iterations: 1, blocks: (cipher.keyBytes + 15) / 16, for: "the traditional key encryption")
         let key = bytesToKey(password: password?.utf8 ?? [], salt: Array(iv.prefix(8)), length: cipher.keyBytes)
         let plaintext = try cipher.decrypt(block.der, key: key, iv: iv)
         return try parseDecrypted { () throws(ReadFailure) in try PrivateKeyReader.read(plaintext, as: encoding) }

@@ -9,7 +9,7 @@ enum MACVerification {
     static let minimumPBMAC1KeyBytes = 20
 
     /// MacData ::= SEQUENCE { mac DigestInfo, macSalt OCTET STRING, iterations INTEGER DEFAULT 1 }
-    static func verify(_ macData: ASN1Node, content: [UInt8], password: Password?) throws(ReadFailure) -> Bool {
+    static func verify(_ macData: ASN1Node, content: [UInt8], password: Password?, session: ReadingSession) throws(ReadFailure) -> Bool {
         let fields = try macData.sequence("the PKCS#12 MAC")
         guard fields.count >= 2 else { throw .malformed("the PKCS#12 MAC is incomplete") }
         let digestInfo = try fields[0].sequence("the PKCS#12 MAC value")
@@ -20,18 +20,22 @@ enum MACVerification {
         let oid = try oidNode.objectIdentifier("the PKCS#12 MAC algorithm")
 
         if oid == OID.pbmac1 {
-            return try verifyPBMAC1(parameters: algorithm.dropFirst().first, expected: expected, content: content, password: password)
+            return try verifyPBMAC1(
+                parameters: algorithm.dropFirst().first, expected: expected, content: content, password: password, session: session)
         }
         let digest = try PKCS12Digest(oid: oid)
         let salt = try fields[1].octets("the PKCS#12 MAC salt")
         let iterations = try fields.count > 2 ? fields[2].smallInteger("the PKCS#12 MAC iterations") : 1
         let key = try PKCS12KeyDerivation.derive(
-            .mac, hash: digest, password: password?.bmpString ?? [], salt: salt, iterations: iterations, length: digest.outputBytes)
+            .mac, hash: digest, password: password?.bmpString ?? [], salt: salt, iterations: iterations, length: digest.outputBytes,
+            session: session)
         return digest.hmac(key: key, data: content) == expected
     }
 
     /// PBMAC1-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier (PBKDF2), messageAuthScheme AlgorithmIdentifier }
-    private static func verifyPBMAC1(parameters: ASN1Node?, expected: [UInt8], content: [UInt8], password: Password?) throws(ReadFailure) -> Bool {
+    private static func verifyPBMAC1(
+        parameters: ASN1Node?, expected: [UInt8], content: [UInt8], password: Password?, session: ReadingSession
+    ) throws(ReadFailure) -> Bool {
         guard let fields = try parameters?.sequence("the PBMAC1 parameters"), fields.count == 2 else {
             throw .malformed("the PBMAC1 parameters are missing")
         }
@@ -55,7 +59,12 @@ enum MACVerification {
         case OID.hmacWithSHA512: digest = .sha512
         default: throw .unsupported("PBMAC1 with \(scheme?.description ?? "an unnamed MAC") is not supported")
         }
-        let key = try pbkdf2.deriveKey(password: password?.utf8 ?? [], defaultLength: keyLength)
+        // An HMAC key longer than the hash's block is hashed down first, so a longer one only multiplies the
+        // PBKDF2 work (RFC 9579 files use the hash's output length): refused before deriving.
+        guard keyLength <= digest.blockBytes else {
+            throw .malformed("the PBMAC1 key derivation asks for a \(keyLength)-byte key; HMAC with this hash takes at most \(digest.blockBytes); refused before deriving")
+        }
+        let key = try pbkdf2.deriveKey(password: password?.utf8 ?? [], length: keyLength, session: session)
         return digest.hmac(key: key, data: content) == expected
     }
 }

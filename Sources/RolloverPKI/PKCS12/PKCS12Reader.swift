@@ -28,7 +28,12 @@ enum PKCS12Reader {
         return oid == OID.pkcs7Data || oid == OID.pkcs7SignedData
     }
 
-    static func read(_ node: ASN1Node, password: Password?) throws(ReadFailure) -> PKCS12Contents {
+    /// Bags seen so far in one file, against `ReadingLimits.maximumPKCS12BagsPerFile`.
+    private struct BagCount {
+        var seen = 0
+    }
+
+    static func read(_ node: ASN1Node, password: Password?, session: ReadingSession) throws(ReadFailure) -> PKCS12Contents {
         let fields = try node.sequence("the PKCS#12 file")
         let version = try fields[0].smallInteger("the PKCS#12 version")
         guard version == 3 else { throw .malformed("the PKCS#12 version is \(version); only version 3 exists") }
@@ -37,7 +42,7 @@ enum PKCS12Reader {
         var candidates = PasswordCandidates.forGiven(password)
         if fields.count == 3 {
             var verified: Password??
-            for candidate in candidates where try MACVerification.verify(fields[2], content: authSafe, password: candidate) {
+            for candidate in candidates where try MACVerification.verify(fields[2], content: authSafe, password: candidate, session: session) {
                 verified = candidate
                 break
             }
@@ -51,9 +56,15 @@ enum PKCS12Reader {
 
         var contents = PKCS12Contents()
         let safes = try ASN1Parsing.parse(authSafe, what: "the PKCS#12 content").sequence("the PKCS#12 content")
+        let limit = session.limits.maximumPKCS12SafesPerFile
+        guard safes.count <= limit else {
+            throw .malformed("the PKCS#12 file holds \(safes.count) safes; Rollover reads at most \(limit) (Windows and OpenSSL write 2)")
+        }
+        var bags = BagCount()
         for safe in safes {
-            let safeContents = try openSafe(safe, candidates: candidates, macVerified: fields.count == 3)
-            try readBags(safeContents, into: &contents, candidates: candidates, depth: 0)
+            try session.checkpoint()
+            let safeContents = try openSafe(safe, candidates: candidates, macVerified: fields.count == 3, session: session)
+            try readBags(safeContents, into: &contents, candidates: candidates, depth: 0, count: &bags, session: session)
         }
         return contents
     }
@@ -76,7 +87,9 @@ enum PKCS12Reader {
     }
 
     /// Opens one ContentInfo of the AuthenticatedSafe: plain data or password-encrypted data.
-    private static func openSafe(_ safe: ASN1Node, candidates: [Password?], macVerified: Bool) throws(ReadFailure) -> [UInt8] {
+    private static func openSafe(
+        _ safe: ASN1Node, candidates: [Password?], macVerified: Bool, session: ReadingSession
+    ) throws(ReadFailure) -> [UInt8] {
         let fields = try safe.sequence("a PKCS#12 safe")
         guard let typeNode = fields.first else { throw .malformed("a PKCS#12 safe is empty") }
         switch try typeNode.objectIdentifier("a PKCS#12 safe type") {
@@ -92,7 +105,7 @@ enum PKCS12Reader {
             let info = try dataFields[1].sequence("the encrypted safe content")
             guard info.count == 3 else { throw .malformed("the encrypted safe has no encrypted content") }
             let ciphertext = try info[2].octets("the encrypted safe content", tag: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific))
-            return try decrypt(ciphertext, algorithm: info[1], candidates: candidates, macVerified: macVerified)
+            return try decrypt(ciphertext, algorithm: info[1], candidates: candidates, macVerified: macVerified, session: session)
         case OID.pkcs7EnvelopedData:
             throw .unsupported("the PKCS#12 file encrypts its content to a recipient's certificate (enveloped data); export it with a password instead")
         case let other:
@@ -100,11 +113,13 @@ enum PKCS12Reader {
         }
     }
 
-    private static func decrypt(_ ciphertext: [UInt8], algorithm: ASN1Node, candidates: [Password?], macVerified: Bool) throws(ReadFailure) -> [UInt8] {
+    private static func decrypt(
+        _ ciphertext: [UInt8], algorithm: ASN1Node, candidates: [Password?], macVerified: Bool, session: ReadingSession
+    ) throws(ReadFailure) -> [UInt8] {
         var lastFailure = ReadFailure.wrongPassword("the password does not decrypt the PKCS#12 content")
         for candidate in candidates {
             do {
-                return try PasswordBasedDecryption.decrypt(ciphertext, algorithm: algorithm, password: candidate)
+                return try PasswordBasedDecryption.decrypt(ciphertext, algorithm: algorithm, password: candidate, session: session)
             } catch where error.code == .wrongPassword {
                 lastFailure = error
             }
@@ -114,10 +129,19 @@ enum PKCS12Reader {
     }
 
     /// SafeContents ::= SEQUENCE OF SafeBag; SafeBag ::= SEQUENCE { bagId OID, bagValue [0] EXPLICIT, attributes SET OPTIONAL }
-    private static func readBags(_ der: [UInt8], into contents: inout PKCS12Contents, candidates: [Password?], depth: Int) throws(ReadFailure) {
+    private static func readBags(
+        _ der: [UInt8], into contents: inout PKCS12Contents, candidates: [Password?], depth: Int, count: inout BagCount,
+        session: ReadingSession
+    ) throws(ReadFailure) {
         guard depth <= maximumNesting else { throw .malformed("the PKCS#12 bags are nested more than \(maximumNesting) deep") }
         let bags = try ASN1Parsing.parse(der, what: "the PKCS#12 bags").sequence("the PKCS#12 bags")
         for bag in bags {
+            // A cancellation point per bag: each may hold an encrypted key that costs a derivation.
+            try session.checkpoint()
+            count.seen += 1
+            guard count.seen <= session.limits.maximumPKCS12BagsPerFile else {
+                throw .malformed("the PKCS#12 file holds more than \(ReadingSession.grouped(session.limits.maximumPKCS12BagsPerFile)) bags, the most Rollover reads from one file")
+            }
             let fields = try bag.sequence("a PKCS#12 bag")
             guard fields.count >= 2, fields[1].isContextTag(0), let value = try fields[1].elements("a PKCS#12 bag value").first else {
                 throw .malformed("a PKCS#12 bag has no value")
@@ -136,20 +160,21 @@ enum PKCS12Reader {
             case OID.keyBag:
                 record({ () throws(ReadFailure) in try PrivateKeyReader.pkcs8(value) }, in: &contents)
             case OID.pkcs8ShroudedKeyBag:
-                record({ () throws(ReadFailure) in try shroudedKey(value, candidates: candidates) }, in: &contents)
+                record({ () throws(ReadFailure) in try shroudedKey(value, candidates: candidates, session: session) }, in: &contents)
             case OID.safeContentsBag:
-                try readBags(Array(value.encodedBytes), into: &contents, candidates: candidates, depth: depth + 1)
+                try readBags(
+                    Array(value.encodedBytes), into: &contents, candidates: candidates, depth: depth + 1, count: &count, session: session)
             default:
                 continue  // CRL, secret and other bags carry nothing a TLS server needs.
             }
         }
     }
 
-    private static func shroudedKey(_ value: ASN1Node, candidates: [Password?]) throws(ReadFailure) -> PrivateKeyMaterial {
+    private static func shroudedKey(_ value: ASN1Node, candidates: [Password?], session: ReadingSession) throws(ReadFailure) -> PrivateKeyMaterial {
         var lastFailure = EncryptedPrivateKeyReader.missingPassword
         for candidate in candidates {
             do {
-                return try EncryptedPrivateKeyReader.pkcs8(value, password: candidate)
+                return try EncryptedPrivateKeyReader.pkcs8(value, password: candidate, session: session)
             } catch where error.code == .wrongPassword {
                 lastFailure = error
             }

@@ -8,13 +8,17 @@ public struct FileContents: Sendable {
     /// Public keys alone cannot be imported but are recognised, so the report can say what the file is.
     public var publicKeys: [PublicKeyAlgorithm] = []
     public var problems: [Problem] = []
+    /// Reading stopped before the end of this file (cancelled or past its deadline): what it holds is incomplete.
+    public var stopped = false
 
     init(name: String, format: String) {
         self.name = name
         self.format = format
     }
 
+    /// Adds a problem once: a bound that refuses every later block says so one time, not a thousand.
     mutating func add(_ failure: ReadFailure) {
-        problems.append(Problem(failure.code, "\(name): \(failure.message)"))
+        let problem = Problem(failure.code, "\(name): \(failure.message)")
+        if !problems.contains(problem) { problems.append(problem) }
     }
 }

@@ -1,17 +1,77 @@
+import Foundation
 import SwiftASN1
+
+/// One file of an input, as the caller received it.
+public struct InputFile: Sendable {
+    public var name: String
+    public var bytes: [UInt8]
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
+}
 
 /// Reads one file by its content, never by its name: PEM text (any mix of certificates and keys), a DER
 /// certificate, a DER private or public key, or PKCS#12. Never throws: whatever goes wrong becomes a problem
 /// with a code, and the rest of the file still counts.
+///
+/// Reading is bounded (`ReadingLimits`: blocks, bags and certificates per file or input, and one key-derivation
+/// budget for the whole input) and can be stopped between blocks, bags and derivations. A server that reads
+/// uploads on its own executor with a deadline calls `read(_:password:limits:deadline:)` with every file of
+/// the upload, so that the files share one budget; cancelling the task that reads stops it as well.
 public enum FileReader {
+    /// One file on its own, with the standard limits; stops early when the calling task is cancelled.
     public static func read(_ bytes: [UInt8], name: String, password: Password?) -> FileContents {
+        read([InputFile(name: name, bytes: bytes)], password: password)[0]
+    }
+
+    /// Every file of one input (an inspection or an import), drawing from one decryption budget and one
+    /// certificate count. `shouldStop` is asked between blocks and bags, before each key derivation and every
+    /// 65,536 rounds of the derivation loops Rollover runs itself (swift-crypto's PBKDF2 and scrypt run to the
+    /// end once started, bounded by the budget). Once it says stop, the file being read gets a problem saying so,
+    /// as does every later file, and `stopped` is set on them.
+    public static func read(
+        _ files: [InputFile], password: Password?, limits: ReadingLimits = .standard,
+        shouldStop: @escaping @Sendable () -> Bool = { Task.isCancelled }
+    ) -> [FileContents] {
+        let session = ReadingSession(limits: limits, shouldStop: shouldStop)
+        return files.map { file in
+            var contents: FileContents
+            if session.stopped {
+                contents = FileContents(name: file.name, format: "unknown")
+                contents.add(ReadingSession.stopFailure)
+            } else {
+                contents = read(file.bytes, name: file.name, password: password, session: session)
+            }
+            contents.stopped = session.stopped
+            return contents
+        }
+    }
+
+    /// The same, stopping at `deadline` (or when the calling task is cancelled, whichever comes first).
+    public static func read(
+        _ files: [InputFile], password: Password?, limits: ReadingLimits = .standard, deadline: ContinuousClock.Instant
+    ) -> [FileContents] {
+        read(files, password: password, limits: limits, shouldStop: { Task.isCancelled || ContinuousClock.now >= deadline })
+    }
+
+    static func read(_ bytes: [UInt8], name: String, password: Password?, session: ReadingSession) -> FileContents {
         if PEMScanner.looksLikePEM(bytes) {
             var contents = FileContents(name: name, format: "PEM")
-            for block in PEMScanner.blocks(in: bytes) {
+            let (blocks, truncated) = PEMScanner.blocks(in: bytes, limit: session.limits.maximumPEMBlocksPerFile)
+            for block in blocks {
+                do throws(ReadFailure) { try session.checkpoint() } catch {
+                    contents.add(error)
+                    return contents
+                }
                 switch block {
-                case .success(let block): readPEMBlock(block, password: password, into: &contents)
+                case .success(let block): readPEMBlock(block, password: password, session: session, into: &contents)
                 case .failure(let failure): contents.add(failure)
                 }
+            }
+            if truncated {
+                contents.add(.malformed("the file holds more than \(ReadingSession.grouped(session.limits.maximumPEMBlocksPerFile)) PEM blocks, the most Rollover reads from one file; the rest were not read"))
             }
             noteIfEmpty(&contents)
             return contents
@@ -21,14 +81,15 @@ public enum FileReader {
             contents.add(.malformed("this is neither PEM text nor DER: expected a certificate, a private key or a PKCS#12 file"))
             return contents
         }
-        return readDER(bytes, name: name, password: password)
+        return readDER(bytes, name: name, password: password, session: session)
     }
 
-    private static func readPEMBlock(_ block: PEMBlock, password: Password?, into contents: inout FileContents) {
+    private static func readPEMBlock(_ block: PEMBlock, password: Password?, session: ReadingSession, into contents: inout FileContents) {
         let encrypted = block.headers["Proc-Type"]?.contains("ENCRYPTED") == true
         do throws(ReadFailure) {
             switch block.label {
             case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE":
+                try session.countCertificate()
                 contents.certificates.append(try ParsedCertificate(der: block.der))
             case "PRIVATE KEY":
                 contents.privateKeys.append(try PrivateKeyReader.read(block.der, as: .pkcs8))
@@ -36,14 +97,14 @@ public enum FileReader {
                 let encoding: PrivateKeyReader.Encoding = block.label == "RSA PRIVATE KEY" ? .pkcs1 : .sec1
                 if encrypted {
                     guard let password else { throw EncryptedPrivateKeyReader.missingPassword }
-                    contents.privateKeys.append(try EncryptedPrivateKeyReader.traditional(block, encoding: encoding, password: password))
+                    contents.privateKeys.append(try EncryptedPrivateKeyReader.traditional(block, encoding: encoding, password: password, session: session))
                 } else {
                     contents.privateKeys.append(try PrivateKeyReader.read(block.der, as: encoding))
                 }
             case "ENCRYPTED PRIVATE KEY":
                 guard let password else { throw EncryptedPrivateKeyReader.missingPassword }
                 let node = try ASN1Parsing.parse(block.der, what: "the encrypted private key")
-                contents.privateKeys.append(try EncryptedPrivateKeyReader.pkcs8(node, password: password))
+                contents.privateKeys.append(try EncryptedPrivateKeyReader.pkcs8(node, password: password, session: session))
             case "PUBLIC KEY":
                 let node = try ASN1Parsing.parse(block.der, what: "the public key")
                 contents.publicKeys.append(try SubjectPublicKeyInfoReader.read(node).algorithm)
@@ -77,7 +138,7 @@ public enum FileReader {
         }
     }
 
-    private static func readDER(_ bytes: [UInt8], name: String, password: Password?) -> FileContents {
+    private static func readDER(_ bytes: [UInt8], name: String, password: Password?, session: ReadingSession) -> FileContents {
         let node: ASN1Node
         do { node = try ASN1Parsing.parse(bytes, what: "the file") } catch {
             var contents = FileContents(name: name, format: "DER")
@@ -89,19 +150,26 @@ public enum FileReader {
         do throws(ReadFailure) {
             switch shape {
             case .pkcs12:
-                let pkcs12 = try PKCS12Reader.read(node, password: password)
+                let pkcs12 = try PKCS12Reader.read(node, password: password, session: session)
                 for der in pkcs12.certificates {
-                    do { contents.certificates.append(try ParsedCertificate(der: der)) } catch { contents.add(error) }
+                    do throws(ReadFailure) {
+                        try session.countCertificate()
+                        contents.certificates.append(try ParsedCertificate(der: der))
+                    } catch {
+                        contents.add(error)
+                        if session.certificates >= session.limits.maximumCertificates { break }
+                    }
                 }
                 contents.privateKeys = pkcs12.keys
                 pkcs12.problems.forEach { contents.add($0) }
             case .certificate:
+                try session.countCertificate()
                 contents.certificates.append(try ParsedCertificate(der: bytes))
             case .pkcs8:
                 contents.privateKeys.append(try PrivateKeyReader.pkcs8(node))
             case .encryptedPKCS8:
                 guard let password else { throw EncryptedPrivateKeyReader.missingPassword }
-                contents.privateKeys.append(try EncryptedPrivateKeyReader.pkcs8(node, password: password))
+                contents.privateKeys.append(try EncryptedPrivateKeyReader.pkcs8(node, password: password, session: session))
             case .pkcs1PrivateKey:
                 contents.privateKeys.append(try PrivateKeyReader.rsa(node))
             case .sec1PrivateKey:

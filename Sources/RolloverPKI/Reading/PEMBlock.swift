@@ -20,8 +20,9 @@ enum PEMScanner {
         }
     }
 
-    /// Every block in order; a block that is broken gives a failure in its place so the rest still counts.
-    static func blocks(in bytes: [UInt8]) -> [Result<PEMBlock, ReadFailure>] {
+    /// Every block in order, up to `limit`; a block that is broken gives a failure in its place so the rest still
+    /// counts. `truncated` says a further BEGIN line was found and not read.
+    static func blocks(in bytes: [UInt8], limit: Int = .max) -> (blocks: [Result<PEMBlock, ReadFailure>], truncated: Bool) {
         var body = bytes
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
         // `cat a.crt b.crt` of files without a final newline glues END and BEGIN on one line.
@@ -36,6 +37,7 @@ enum PEMScanner {
                 index += 1
                 continue
             }
+            guard results.count < limit else { return (results, true) }
             index += 1
             var headers: [String: String] = [:]
             var base64 = ""
@@ -57,7 +59,7 @@ enum PEMScanner {
             }
             results.append(decode(label: label, endLabel: endLabel, headers: headers, base64: base64))
         }
-        return results
+        return (results, false)
     }
 
     private static func decode(label: String, endLabel: String?, headers: [String: String], base64: String) -> Result<PEMBlock, ReadFailure> {
