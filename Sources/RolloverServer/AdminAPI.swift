@@ -213,10 +213,13 @@ struct AdminAPI: Sendable {
     func inspectionInput(_ body: UploadRequest) throws -> ([FileContents], InspectionOptions, String?) {
         guard !body.files.isEmpty else { throw APIError.badRequest("no files were sent") }
         let password = body.password.map(Password.init)
-        let files = try body.files.map { file in
+        let inputs = try body.files.map { file in
             guard let data = Data(base64Encoded: file.content) else { throw APIError.badRequest("\(file.name) is not base64") }
-            return FileReader.read(Array(data), name: file.name, password: password)
+            return InputFile(name: file.name, bytes: Array(data))
         }
+        // All files of one upload draw from one decryption budget and stop with the inspection's deadline (the
+        // pool cancels the task).
+        let files = FileReader.read(inputs, password: password)
         var options = InspectionOptions()
         options.addresses = body.addresses ?? body.hostName.map { [$0] } ?? addresses.map(\.description)
         return (files, options, body.hostName)

@@ -39,7 +39,8 @@ struct InspectionArguments: ParsableArguments {
         }
         guard maxValidityDays > 0 else { throw UsageFailure("--max-validity-days must be positive") }
         let secret = try password.read()
-        let contents = try files.map { FileReader.read(try Self.bytes($0), name: $0, password: secret) }
+        // One input: the files share one decryption budget and certificate count, as on the server.
+        let contents = FileReader.read(try files.map { InputFile(name: $0, bytes: try Self.bytes($0)) }, password: secret)
         for path in trustFiles {
             options.trustedRoots += FileReader.read(try Self.bytes(path), name: path, password: nil).certificates
         }
