@@ -8,18 +8,25 @@ public struct EnrollmentSecretRecord: Sendable, Hashable {
     public var createdAt: Date
     public var expiresAt: Date?
     public var revokedAt: Date?
+    /// How many devices may enroll with it (nil: no limit), and how many have.
+    public var maxUses: Int?
+    public var uses: Int
 
-    public init(id: Int64, name: String, secretSHA256: String, createdAt: Date, expiresAt: Date?, revokedAt: Date?) {
+    public init(id: Int64, name: String, secretSHA256: String, createdAt: Date, expiresAt: Date?, revokedAt: Date?, maxUses: Int? = nil,
+                uses: Int = 0) {
         self.id = id
         self.name = name
         self.secretSHA256 = secretSHA256
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.maxUses = maxUses
+        self.uses = uses
     }
 
-    /// Whether a device may enroll with it at `now`.
+    /// Whether a device may enroll with it at `now`. The store checks the uses again, atomically, when the device
+    /// is recorded (`EnrollmentSecretUses`).
     public func admits(at now: Date) -> Bool {
-        revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
+        revokedAt == nil && (expiresAt.map { now < $0 } ?? true) && (maxUses.map { uses < $0 } ?? true)
     }
 }

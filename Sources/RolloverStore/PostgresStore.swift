@@ -213,14 +213,14 @@ public final class PostgresStore: Store {
 
     // MARK: Enrollment secrets
 
-    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
+    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, maxUses: Int?, actor: AuditActor) async throws -> Int64 {
         try NameLimit.check(name, what: "an enrollment secret's name")
         return try await transaction { connection in
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM enrollment_secrets WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
-                INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at)
-                VALUES (\(name), \(secretSHA256), \(Self.now), \(expiresAt.map(Self.seconds))) RETURNING id
+                INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at, max_uses)
+                VALUES (\(name), \(secretSHA256), \(Self.now), \(expiresAt.map(Self.seconds)), \(maxUses.map(Int64.init))) RETURNING id
                 """)
             try await self.audit(connection, actor, "enrollment-secret.create", "enrollment-secret", id, name)
             return id
@@ -229,12 +229,12 @@ public final class PostgresStore: Store {
 
     public func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord? {
         try await rows("""
-            SELECT id, name, secret_sha256, created_at, expires_at, revoked_at FROM enrollment_secrets WHERE secret_sha256 = \(secretSHA256)
+            SELECT \(unescaped: StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s WHERE s.secret_sha256 = \(secretSHA256)
             """).first.map(Self.enrollmentSecret)
     }
 
     public func enrollmentSecrets() async throws -> [EnrollmentSecretRecord] {
-        try await rows("SELECT id, name, secret_sha256, created_at, expires_at, revoked_at FROM enrollment_secrets ORDER BY id")
+        try await rows("SELECT \(unescaped: StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s ORDER BY s.id")
             .map(Self.enrollmentSecret)
     }
 
@@ -261,6 +261,16 @@ public final class PostgresStore: Store {
             // Shared with other enrollments, exclusive with starting a rollover: once it is held, every open
             // rollover is visible here, and a rollover starting later sees these devices.
             try await connection.query("SELECT pg_advisory_xact_lock_shared(\(Self.rolloverLock))", logger: self.logger)
+            // The secret's row is locked first, so two enrollments with one secret cannot both take its last use.
+            for (secretID, adding) in EnrollmentSecretUses.wanted(by: devices) {
+                guard try await !self.collect(connection, "SELECT id FROM enrollment_secrets WHERE id = \(secretID) FOR UPDATE").isEmpty,
+                    let row = try await self.collect(connection, """
+                        SELECT \(unescaped: StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s WHERE s.id = \(secretID)
+                        """).first
+                else { continue }
+                let secret = try Self.enrollmentSecret(row)
+                try EnrollmentSecretUses.check(secretID: secretID, maxUses: secret.maxUses, used: secret.uses, adding: adding)
+            }
             // Arrays carry no NULLs here: absent values travel as a flag (version) or as 0, never an identity value.
             let rows = try await self.collect(connection, """
                 INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id)
@@ -949,9 +959,9 @@ public final class PostgresStore: Store {
     }
 
     private static func enrollmentSecret(_ row: PostgresRow) throws -> EnrollmentSecretRecord {
-        let (id, name, hash, created, expires, revoked) = try row.decode((Int64, String, String, Int64, Int64?, Int64?).self)
+        let (id, name, hash, created, expires, revoked, maxUses, uses) = try row.decode((Int64, String, String, Int64, Int64?, Int64?, Int64?, Int64).self)
         return EnrollmentSecretRecord(id: id, name: name, secretSHA256: hash, createdAt: date(created), expiresAt: expires.map(date),
-                                      revokedAt: revoked.map(date))
+                                      revokedAt: revoked.map(date), maxUses: maxUses.map { Int($0) }, uses: Int(uses))
     }
 
     private static func certificate(_ row: PostgresRow) throws -> StoredCertificate {

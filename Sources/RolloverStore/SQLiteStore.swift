@@ -188,14 +188,14 @@ public final class SQLiteStore: Store {
 
     // MARK: Enrollment secrets
 
-    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
+    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, maxUses: Int?, actor: AuditActor) async throws -> Int64 {
         try NameLimit.check(name, what: "an enrollment secret's name")
         return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollment_secrets WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already")
             }
-            try db.execute(sql: "INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, secretSHA256, Self.now, expiresAt.map(Self.seconds)])
+            try db.execute(sql: "INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, secretSHA256, Self.now, expiresAt.map(Self.seconds), maxUses])
             let id = db.lastInsertedRowID
             try Self.audit(db, actor, "enrollment-secret.create", "enrollment-secret", id, name)
             return id
@@ -204,12 +204,15 @@ public final class SQLiteStore: Store {
 
     public func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM enrollment_secrets WHERE secret_sha256 = ?", arguments: [secretSHA256]).map(Self.enrollmentSecret)
+            try Row.fetchOne(db, sql: "SELECT \(StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s WHERE s.secret_sha256 = ?",
+                             arguments: [secretSHA256]).map(Self.enrollmentSecret)
         }
     }
 
     public func enrollmentSecrets() async throws -> [EnrollmentSecretRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM enrollment_secrets ORDER BY id").map(Self.enrollmentSecret) }
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s ORDER BY s.id").map(Self.enrollmentSecret)
+        }
     }
 
     public func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws {
@@ -229,6 +232,12 @@ public final class SQLiteStore: Store {
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
         for device in devices { try NameLimit.check(device.name, what: "a device name") }
         return try await write { db in
+            for (secretID, adding) in EnrollmentSecretUses.wanted(by: devices) {
+                guard let row = try Row.fetchOne(db, sql: "SELECT \(StoreSchema.enrollmentSecretColumns) FROM enrollment_secrets s WHERE s.id = ?",
+                                                 arguments: [secretID]) else { continue }
+                let secret = Self.enrollmentSecret(row)
+                try EnrollmentSecretUses.check(secretID: secretID, maxUses: secret.maxUses, used: secret.uses, adding: adding)
+            }
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO devices (name, platform, token_sha256, enrolled_at, agent_version, enrollment_secret_id) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -792,7 +801,8 @@ public final class SQLiteStore: Store {
 
     private static func enrollmentSecret(_ row: Row) -> EnrollmentSecretRecord {
         EnrollmentSecretRecord(id: row["id"], name: row["name"], secretSHA256: row["secret_sha256"], createdAt: date(row["created_at"]),
-                               expiresAt: (row["expires_at"] as Int64?).map(date), revokedAt: (row["revoked_at"] as Int64?).map(date))
+                               expiresAt: (row["expires_at"] as Int64?).map(date), revokedAt: (row["revoked_at"] as Int64?).map(date),
+                               maxUses: row["max_uses"], uses: row["uses"])
     }
 
     private static func device(_ row: Row) -> DeviceRecord {

@@ -30,7 +30,8 @@ public protocol Store: Sendable {
     func deleteSigningRequest(id: Int64, actor: AuditActor) async throws
 
     // MARK: Enrollment secrets
-    func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64
+    /// - Parameter maxUses: how many devices may enroll with it; nil for no limit.
+    func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, maxUses: Int?, actor: AuditActor) async throws -> Int64
     func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord?
     func enrollmentSecrets() async throws -> [EnrollmentSecretRecord]
     func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws
@@ -143,6 +144,11 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
 
 extension Store {
+    /// An enrollment secret without a limit of uses.
+    public func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, actor: AuditActor) async throws -> Int64 {
+        try await insertEnrollmentSecret(name: name, secretSHA256: secretSHA256, expiresAt: expiresAt, maxUses: nil, actor: actor)
+    }
+
     /// The newest `limit` audit entries.
     public func auditLog(limit: Int) async throws -> [AuditEntry] {
         try await auditLog(limit: limit, before: nil)

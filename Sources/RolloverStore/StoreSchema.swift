@@ -138,8 +138,20 @@ enum StoreSchema {
                 // delivery to its device.
                 "CREATE INDEX devices_retired ON devices(id) WHERE retired_at IS NOT NULL",
             ]),
+            // v6: an enrollment secret may be limited to a number of devices; its uses are counted from the devices
+            // that enrolled with it, through their index.
+            Migration(version: 6, statements: [
+                "ALTER TABLE enrollment_secrets ADD COLUMN max_uses BIGINT",
+                "CREATE INDEX devices_by_enrollment_secret ON devices(enrollment_secret_id)",
+            ]),
         ]
     }
+
+    /// An enrollment secret's columns with its uses so far, the same in both dialects (`s` is the secret).
+    static let enrollmentSecretColumns = """
+        s.id, s.name, s.secret_sha256, s.created_at, s.expires_at, s.revoked_at, s.max_uses,
+        (SELECT count(*) FROM devices d WHERE d.enrollment_secret_id = s.id) AS uses
+        """
 
     /// A rollover's columns as `RolloverRecord` reads them, the same in both dialects.
     static let rolloverColumns = """

@@ -26,6 +26,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
             abstract: "Create a secret; it is printed once. --output writes the enrollment file `rollover agent` takes.")
         @Option(help: "A name for the secret (e.g. the site or the batch of devices).") var name: String
         @Option(help: "When it stops working: a duration (30d, 12h, 90m) or an ISO 8601 time, at most 10 years ahead. Default: 30 days.") var expires: String?
+        @Option(help: "How many devices may enroll with it (default: no limit).") var maxUses: Int?
         @Option(help: "Write the enrollment file (secret, server and anchors; mode 0600) here.") var output: String?
         @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON.") var json = false
@@ -36,6 +37,7 @@ struct EnrollSecretsCommand: AsyncParsableCommand {
             if let output { try AtomicFile.checkTarget(output) }
             var body: [String: Any] = ["name": name]
             if let expires { body["expiresAt"] = ISO8601DateFormatter().string(from: try Self.expiry(expires)) }
+            if let maxUses { body["maxUses"] = maxUses }
             let request = try JSONSerialization.data(withJSONObject: body)
             let data = try await remote.withClient { try await $0.send(.POST, "/api/v1/admin/enrollment-secrets", json: request) }
             if let output {

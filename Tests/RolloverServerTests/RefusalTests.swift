@@ -183,4 +183,29 @@ struct RefusalTests {
         #expect(outcome.report.errors.contains { $0.code == .noPrivateKey }, "\(outcome.report.errors)")
         #expect(!outcome.report.keyHeldByRollover)
     }
+
+    @Test("a secret made for two devices enrolls two and refuses the third; a secret made without an expiry expires in 30 days")
+    func secretPastItsUsesIsRefused() async throws {
+        let (app, _, token, folder) = try await app()
+        _ = folder
+        struct Created: Decodable {
+            var secret: String
+            var expiresAt: String?
+        }
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            let made = try await client.execute(uri: "/api/v1/admin/enrollment-secrets", method: .post, headers: headers,
+                                                body: ByteBuffer(string: #"{"name":"two-kiosks","maxUses":2}"#))
+            #expect(made.status == .ok, "\(String(buffer: made.body))")
+            let created = try JSONDecoder().decode(Created.self, from: Data(buffer: made.body))
+            let expiry = try #require(created.expiresAt.flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(abs(expiry.timeIntervalSinceNow - 30 * 86_400) < 120, "\(String(describing: created.expiresAt))")
+            #expect(try await DeviceAPITests.enroll(client, secret: created.secret, name: "kiosk-1").status == .ok)
+            #expect(try await DeviceAPITests.enroll(client, secret: created.secret, name: "kiosk-2").status == .ok)
+            #expect(try await DeviceAPITests.enroll(client, secret: created.secret, name: "kiosk-3").status == .unauthorized)
+            let zero = try await client.execute(uri: "/api/v1/admin/enrollment-secrets", method: .post, headers: headers,
+                                                body: ByteBuffer(string: #"{"name":"none","maxUses":0}"#))
+            #expect(zero.status == .badRequest)
+        }
+    }
 }

@@ -43,6 +43,33 @@ extension StoreConformanceTests {
 
         // MARK: Enrollment secrets
 
+        @Test("a secret limited to two devices enrolls two, refuses the third atomically, and counts its uses", arguments: StoreKind.allCases)
+        func enrollmentSecretMaximumUses(kind: StoreKind) async throws {
+            let folder = try TemporaryFolder()
+            guard let store = try await kind.open(in: folder.url) else { return }
+            let hash = String(repeating: "7", count: 64)
+            let id = try await store.insertEnrollmentSecret(name: "kiosks", secretSHA256: hash, expiresAt: nil, maxUses: 2, actor: admin)
+            let tooMany = await #expect(throws: StoreError.self) {
+                _ = try await store.insertDevices([newDevice(1, secretID: id), newDevice(2, secretID: id), newDevice(3, secretID: id)],
+                                                  deliveryState: .delivered, actor: admin)
+            }
+            #expect(tooMany?.specificCode == "enrollment-secret-used-up")
+            #expect(try await store.deviceCount() == 0, "a refused batch records no device")
+            _ = try await store.insertDevices([newDevice(1, secretID: id)], deliveryState: .delivered, actor: admin)
+            _ = try await store.insertDevices([newDevice(2, secretID: id)], deliveryState: .delivered, actor: admin)
+            let used = try #require(try await store.enrollmentSecret(secretSHA256: hash))
+            #expect(used.maxUses == 2 && used.uses == 2 && !used.admits(at: start))
+            let third = await #expect(throws: StoreError.self) {
+                _ = try await store.insertDevices([newDevice(3, secretID: id)], deliveryState: .delivered, actor: admin)
+            }
+            #expect(third?.specificCode == "enrollment-secret-used-up")
+            #expect(try await store.enrollmentSecrets().first { $0.id == id }?.uses == 2)
+            let unlimited = try await store.insertEnrollmentSecret(name: "open", secretSHA256: String(repeating: "8", count: 64), expiresAt: nil,
+                                                                   actor: admin)
+            _ = try await store.insertDevices((4..<10).map { newDevice($0, secretID: unlimited) }, deliveryState: .delivered, actor: admin)
+            #expect(try await store.enrollmentSecrets().first { $0.id == unlimited }.map { $0.maxUses == nil && $0.uses == 6 } == true)
+        }
+
         @Test("an enrollment secret is found by its hash, its name is unique, and it is revoked once", arguments: StoreKind.allCases)
         func enrollmentSecretLifecycle(kind: StoreKind) async throws {
             let folder = try TemporaryFolder()

@@ -19,9 +19,10 @@ struct AdminDeviceAPI: Sendable {
             struct NewSecret: Decodable {
                 var name: String
                 var expiresAt: Date?
+                var maxUses: Int?
             }
             let body = try await request.decode(as: NewSecret.self, context: requestContext)
-            return try await createEnrollmentSecret(name: body.name, expiresAt: body.expiresAt, actor: requestContext.requireActor())
+            return try await createEnrollmentSecret(name: body.name, expiresAt: body.expiresAt, maxUses: body.maxUses, actor: requestContext.requireActor())
         }
         admin.delete("enrollment-secrets/{name}") { _, requestContext in
             try await context.store.revokeEnrollmentSecret(name: requestContext.parameters.require("name"), actor: try requestContext.requireActor())
@@ -114,14 +115,20 @@ struct AdminDeviceAPI: Sendable {
     /// devices for ever.
     static let defaultSecretLife: TimeInterval = 30 * 86_400
 
-    func createEnrollmentSecret(name: String, expiresAt requested: Date?, actor: AuditActor) async throws -> EnrollmentSecretCreated {
+    /// The most devices one secret may be limited to.
+    static let largestMaxUses = 10_000_000
+
+    func createEnrollmentSecret(name: String, expiresAt requested: Date?, maxUses: Int? = nil, actor: AuditActor) async throws -> EnrollmentSecretCreated {
+        if let maxUses, !(1...Self.largestMaxUses).contains(maxUses) {
+            throw APIError.badRequest("maxUses is a whole number from 1 to \(Self.largestMaxUses)")
+        }
         let expiresAt = requested ?? Date().addingTimeInterval(Self.defaultSecretLife)
         if expiresAt <= Date() { throw APIError.badRequest("expiresAt is in the past") }
         if expiresAt.timeIntervalSinceNow > Self.longestSecretLife {
             throw APIError.badRequest("expiresAt is at most 10 years from now")
         }
         let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
-        _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, actor: actor)
+        _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, maxUses: maxUses, actor: actor)
         let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
         return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: ISO8601DateFormatter().string(from: expiresAt),
                                        anchors: anchors)

@@ -28,8 +28,8 @@ struct DeviceAPI: Sendable {
                            details: ["retryAfterSeconds": Int(wait.rounded(.up))])
         }
         guard let secret = try await context.store.enrollmentSecret(secretSHA256: AdminTokens.hash(body.secret)), secret.admits(at: now) else {
-            requestContext.logger.notice("refused: unknown, revoked or expired enrollment secret")
-            throw APIError(.unauthorized, "invalid-enrollment-secret", "the enrollment secret is unknown, revoked or expired")
+            requestContext.logger.notice("refused: unknown, revoked, expired or used-up enrollment secret")
+            throw APIError(.unauthorized, "invalid-enrollment-secret", "the enrollment secret is unknown, revoked, expired or used by as many devices as it may")
         }
         let (token, hash) = AdminTokens.generate(prefix: "device_")
         let device = NewDevice(name: name, platform: body.platform, tokenSHA256: hash, enrolledAt: now,

@@ -72,12 +72,17 @@ struct EnrollmentSecretSummary: ResponseEncodable {
     var createdAt: String?
     var expiresAt: String?
     var revokedAt: String?
+    /// How many devices may enroll with it (absent: no limit), and how many have.
+    var maxUses: Int?
+    var uses: Int
 
     init(_ record: EnrollmentSecretRecord) {
         name = record.name
         createdAt = iso(record.createdAt)
         expiresAt = iso(record.expiresAt)
         revokedAt = iso(record.revokedAt)
+        maxUses = record.maxUses
+        uses = record.uses
     }
 }
 
