@@ -96,8 +96,13 @@ public struct LifecycleEngine: Sendable {
                 figures[id] = try await store.readiness(rolloverID: id, activeSince: now.addingTimeInterval(-policy.activityWindow))
             }
         }
+        var enrolledDuring: [Int64: Int] = [:]
+        for rollover in rollovers where rollover.preset != .trust {
+            enrolledDuring[rollover.id] = try await store.devicesEnrolled(since: rollover.createdAt)
+        }
         return LifecycleState(now: now, policy: policy, rollovers: rollovers, live: live, readiness: figures,
-                              raisedAlerts: try await store.alertKeys())
+                              raisedAlerts: try await store.alertKeys(), devices: enrolledDuring.isEmpty ? 0 : try await store.deviceCount(),
+                              enrolledDuring: enrolledDuring)
     }
 
     /// A new certificate from our CA for the same addresses, started as an `auto-reissue` rollover.

@@ -255,6 +255,11 @@ public final class PostgresStore: Store {
         return Int(try found.first?.decode(Int64.self) ?? 0)
     }
 
+    public func devicesEnrolled(since: Date) async throws -> Int {
+        let found = try await rows("SELECT count(*) FROM devices WHERE enrolled_at >= \(Self.seconds(since))")
+        return Int(try found.first?.decode(Int64.self) ?? 0)
+    }
+
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
         for device in devices { try NameLimit.check(device.name, what: "a device name") }
         return try await transaction { connection in

@@ -229,6 +229,10 @@ public final class SQLiteStore: Store {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE retired_at IS NULL") ?? 0 }
     }
 
+    public func devicesEnrolled(since: Date) async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE enrolled_at >= ?", arguments: [Self.seconds(since)]) ?? 0 }
+    }
+
     public func insertDevices(_ devices: [NewDevice], deliveryState: DeliveryState, actor: AuditActor) async throws -> [Int64] {
         for device in devices { try NameLimit.check(device.name, what: "a device name") }
         return try await write { db in

@@ -31,6 +31,8 @@ public protocol Store: Sendable {
 
     // MARK: Enrollment secrets
     /// - Parameter maxUses: how many devices may enroll with it; nil for no limit.
+    /// Devices (retired or not) enrolled at or after `since`.
+    func devicesEnrolled(since: Date) async throws -> Int
     func insertEnrollmentSecret(name: String, secretSHA256: String, expiresAt: Date?, maxUses: Int?, actor: AuditActor) async throws -> Int64
     func enrollmentSecret(secretSHA256: String) async throws -> EnrollmentSecretRecord?
     func enrollmentSecrets() async throws -> [EnrollmentSecretRecord]

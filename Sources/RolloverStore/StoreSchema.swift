@@ -143,6 +143,8 @@ enum StoreSchema {
             Migration(version: 6, statements: [
                 "ALTER TABLE enrollment_secrets ADD COLUMN max_uses BIGINT",
                 "CREATE INDEX devices_by_enrollment_secret ON devices(enrollment_secret_id)",
+                // Enrollments since a rollover started, counted at every lifecycle tick.
+                "CREATE INDEX devices_by_enrolled_at ON devices(enrolled_at)",
             ]),
         ]
     }

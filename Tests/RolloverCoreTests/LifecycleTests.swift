@@ -162,6 +162,21 @@ struct LifecycleTests {
         #expect(activation(in: step(&late, now: at(10), readiness: ready, live: [imported(expiresInDays: 10)], raised: &raised)) == 4)
     }
 
+    @Test("enrollments during a rollover beyond a tenth of the fleet raise one enrollment-spike warning; a few late enrollers do not")
+    func enrollmentSpikeDuringARolloverIsAlerted() throws {
+        let rollover = try distributeFirst()
+        func alerts(devices: Int, during: Int, raised: Set<String> = []) -> [LifecycleAlert] {
+            Lifecycle.decide(LifecycleState(now: at(1), policy: policy, rollovers: [rollover], live: [imported()], raisedAlerts: raised,
+                                            devices: devices, enrolledDuring: [rollover.id: during]))
+                .compactMap { if case .alert(let alert) = $0, alert.code == "enrollment-spike" { alert } else { nil } }
+        }
+        #expect(alerts(devices: 1_032, during: 32).isEmpty, "32 late enrollers of 1,000 are not a spike")
+        #expect(alerts(devices: 15, during: 9).isEmpty, "fewer than 10 never are")
+        let spike = alerts(devices: 1_300, during: 300)
+        #expect(spike.count == 1 && spike[0].severity == .warning && spike[0].rolloverID == rollover.id)
+        #expect(alerts(devices: 1_300, during: 300, raised: [spike[0].key]).isEmpty, "raised once")
+    }
+
     @Test("reserve delay shorter than the sync period is refused")
     func reserveDelayShorterThanSyncPeriodIsRefused() {
         var hourly = policy

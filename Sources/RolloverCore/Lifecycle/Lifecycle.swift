@@ -17,9 +17,28 @@ public enum Lifecycle {
             decisions += watch(certificate, state)
         }
         decisions += ignoredSettings(state.policy)
+        decisions += enrollmentSpikes(state)
         return decisions.filter { decision in
             if case .alert(let alert) = decision { return !state.raisedAlerts.contains(alert.key) }
             return true
+        }
+    }
+
+    /// Enrollments during a rollover beyond this share of the devices there were when it started (and at least
+    /// `enrollmentSpikeFloor` of them) raise a warning once per rollover: a copied enrollment secret can enroll fake
+    /// devices that hold a rollover below its threshold or push it over.
+    public static let enrollmentSpikePercent = 10
+    public static let enrollmentSpikeFloor = 10
+
+    static func enrollmentSpikes(_ state: LifecycleState) -> [LifecycleDecision] {
+        state.rollovers.sorted { $0.id < $1.id }.compactMap { rollover in
+            guard rollover.preset != .trust, let during = state.enrolledDuring[rollover.id] else { return nil }
+            let before = max(state.devices - during, 0)
+            guard during >= enrollmentSpikeFloor, during * 100 > before * enrollmentSpikePercent else { return nil }
+            return .alert(LifecycleAlert(
+                key: "rollover-\(rollover.id)-enrollment-spike", severity: .warning, code: "enrollment-spike",
+                message: "\(during) device(s) enrolled since rollover \(rollover.id) started, against \(before) before it: check the enrollment secrets in use (a copied secret can enroll devices that sway readiness)",
+                rolloverID: rollover.id))
         }
     }
 

@@ -5,7 +5,7 @@ public struct LifecycleAlert: Sendable, Hashable, Codable {
     public var key: String
     public var severity: Severity
     /// A stable code: `certificate-expiring`, `certificate-expired`, `rollover-extended`, `rollover-held`,
-    /// `rollover-activated-unready`, `reserve-delay-short`, `activation-failed`, `reissue-failed`, `https-mode-off` (an activation waits for HTTPS mode).
+    /// `rollover-activated-unready`, `reserve-delay-short`, `activation-failed`, `reissue-failed`, `https-mode-off` (an activation waits for HTTPS mode), `setting-out-of-range`, `enrollment-spike`.
     public var code: String
     public var message: String
     public var certificateID: Int64?

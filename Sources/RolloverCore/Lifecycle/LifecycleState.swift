@@ -57,15 +57,20 @@ public struct LifecycleState: Sendable {
     public var readiness: [Int64: Readiness]
     /// Keys of alerts already raised.
     public var raisedAlerts: Set<String>
+    /// Devices enrolled (not retired) now, and, per open rollover, how many of them enrolled after it started.
+    public var devices: Int
+    public var enrolledDuring: [Int64: Int]
 
     public init(now: Date, policy: LifecyclePolicy, rollovers: [LifecycleRollover], live: [LiveCertificate],
-                readiness: [Int64: Readiness] = [:], raisedAlerts: Set<String> = []) {
+                readiness: [Int64: Readiness] = [:], raisedAlerts: Set<String> = [], devices: Int = 0, enrolledDuring: [Int64: Int] = [:]) {
         self.now = now
         self.policy = policy
         self.rollovers = rollovers
         self.live = live
         self.readiness = readiness
         self.raisedAlerts = raisedAlerts
+        self.devices = devices
+        self.enrolledDuring = enrolledDuring
     }
 }
 
