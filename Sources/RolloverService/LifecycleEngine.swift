@@ -96,8 +96,9 @@ public struct LifecycleEngine: Sendable {
                 figures[id] = try await store.readiness(rolloverID: id, activeSince: now.addingTimeInterval(-policy.activityWindow))
             }
         }
+        // Counted with readiness only: the reload after a tick's decisions feeds `nextEvent`, which does not use them.
         var enrolledDuring: [Int64: Int] = [:]
-        for rollover in rollovers where rollover.preset != .trust {
+        for rollover in rollovers where readiness && rollover.preset != .trust {
             enrolledDuring[rollover.id] = try await store.devicesEnrolled(since: rollover.createdAt)
         }
         return LifecycleState(now: now, policy: policy, rollovers: rollovers, live: live, readiness: figures,

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import NIOCore
 import NIOSSL
 
 extension HTTPServerBuilder {
@@ -21,10 +22,9 @@ extension HTTPServerBuilder {
     }
 
     private static func http1Configuration(_ limits: ConnectionLimits) -> HTTP1Channel.Configuration {
-        let (seconds, attoseconds) = limits.idleTimeout.components
         let requestTimeout = limits.requestTimeout
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
-            idleTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            idleTimeout: TimeAmount(limits.idleTimeout))
     }
 }
