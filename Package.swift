@@ -50,7 +50,8 @@ let package = Package(
         .target(
             name: "RolloverService",
             dependencies: [
-                "RolloverPKI", "RolloverCore", "RolloverStore",
+                // The agent's trust decision decides when devices need a handover record: the same code devices run.
+                "RolloverPKI", "RolloverCore", "RolloverStore", "RolloverAgent",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]

@@ -5,12 +5,12 @@ import SwiftASN1
 import X509
 
 /// SHA-256 of a certificate's DER as lowercase hex: the fingerprint the sync protocol speaks.
-enum CertificateFingerprint {
-    static func sha256(der: [UInt8]) -> String {
+public enum CertificateFingerprint {
+    public static func sha256(der: [UInt8]) -> String {
         SHA256.hash(data: der).hexEncoded
     }
 
-    static func sha256(_ certificate: Certificate) -> String {
+    public static func sha256(_ certificate: Certificate) -> String {
         var serializer = DER.Serializer()
         guard (try? serializer.serialize(certificate)) != nil else { return "" }
         return sha256(der: serializer.serializedBytes)

@@ -36,6 +36,8 @@ public actor DeviceAgent {
     let say: @Sendable (String) -> Void
     /// Results not yet reported to the server.
     private var unreported: [InstallResult] = []
+    /// A handover walk not yet reported to the server (it audits it).
+    private var unreportedWalk: SyncRequest.Walk?
 
     public init(options: Options, client: AgentHTTPSClient = AgentHTTPSClient(), say: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -50,13 +52,21 @@ public actor DeviceAgent {
         guard let enrollment else {
             throw AgentError("\(options.folder.path) holds no enrolled device: the first run needs --enroll-secret-file")
         }
-        let bootstrap = TrustStore(anchors: enrollment.anchors + extraAnchors)
-        guard !bootstrap.anchors.isEmpty else {
+        var bootstrap = TrustStore(anchors: enrollment.anchors + extraAnchors, pins: enrollment.pins ?? [],
+                                   handoverSequence: enrollment.handoverSequence)
+        guard !bootstrap.anchors.isEmpty || !bootstrap.pins.isEmpty else {
             throw AgentError("the first connection needs an anchor to verify the server: use the enrollment file written by "
                              + "`rollover enroll-secrets create --output`, or give --ca-file")
         }
         let request = EnrollRequest(secret: enrollment.secret, name: options.name, platform: options.platform, agentVersion: options.agentVersion)
-        let (response, _) = try await post("/api/v1/enroll", request, token: nil, store: bootstrap, as: EnrollResponse.self)
+        let response: EnrollResponse
+        do {
+            (response, _) = try await post("/api/v1/enroll", request, token: nil, store: bootstrap, as: EnrollResponse.self)
+        } catch let refusal as AgentRefusal {
+            // An enrollment file made before the server's certificate changed: catch up, then enroll over a verified connection.
+            bootstrap = try await recover(from: bootstrap, refusal: refusal)
+            (response, _) = try await post("/api/v1/enroll", request, token: nil, store: bootstrap, as: EnrollResponse.self)
+        }
         let outcome = TrustUpdate.apply(response.trust, to: bootstrap, now: Date())
         try options.folder.save(AgentStateFolder.Credentials(server: options.server.absoluteString, deviceID: response.deviceID,
                                                              deviceToken: response.deviceToken, name: options.name, platform: options.platform,
@@ -103,10 +113,28 @@ public actor DeviceAgent {
             say("dropped \(current.dropped.count) expired pin(s) or reserve: \(current.dropped.map { String($0.prefix(16)) }.joined(separator: ", "))")
         }
         let reporting = unreported
-        let request = SyncRequest(deviceID: credentials.deviceID, agentVersion: options.agentVersion, platform: options.platform,
-                                  held: store.held, results: reporting)
-        let (response, through) = try await postToAnyAddress("/api/v1/sync", request, token: credentials.deviceToken, store: store, as: SyncResponse.self)
+        func request(_ store: TrustStore) -> SyncRequest {
+            var request = SyncRequest(deviceID: credentials.deviceID, agentVersion: options.agentVersion, platform: options.platform,
+                                      held: store.held, results: reporting, handoverSequence: store.handoverSequence ?? 0)
+            request.walked = unreportedWalk
+            return request
+        }
+        let response: SyncResponse, through: Set<String>
+        do {
+            (response, through) = try await postToAnyAddress("/api/v1/sync", request(store), token: credentials.deviceToken, store: store,
+                                                             as: SyncResponse.self)
+        } catch let refusal as AgentRefusal {
+            // The server changed to a certificate this store cannot verify (the device was away through a whole
+            // rollover): catch up through the signed handover records, and keep the result only if the server's
+            // certificate verifies against it on a new connection.
+            let recovered = try await recover(from: store, refusal: refusal)
+            (response, through) = try await postToAnyAddress("/api/v1/sync", request(recovered), token: credentials.deviceToken, store: recovered,
+                                                             as: SyncResponse.self)
+            try commit(recovered)
+            store = recovered
+        }
         unreported.removeFirst(min(reporting.count, unreported.count))
+        unreportedWalk = nil
 
         let outcome = TrustUpdate.apply(response, to: store, now: Date(), protected: through)
         var results = outcome.results
@@ -128,6 +156,57 @@ public actor DeviceAgent {
             + results.filter { $0.status == .failed }.map { " (\($0.fingerprint.prefix(16)): \($0.reason ?? ""))" }.joined()
             + "; next sync in \(response.nextSyncSeconds) s")
         return SyncSummary(results: results, nextSyncSeconds: response.nextSyncSeconds, held: kept.held)
+    }
+
+    /// Walks the handover records the refusing server offers from `store`'s state, page by page. Throws the
+    /// refusal, with why the walk failed too, unless every record verified; installs nothing itself.
+    private func recover(from store: TrustStore, refusal: AgentRefusal) async throws -> TrustStore {
+        let server = refusal.server ?? options.server
+        let host = server.host(percentEncoded: false).map { $0.hasPrefix("[") ? String($0.dropFirst().dropLast()) : $0 } ?? ""
+        let start = store.handoverSequence ?? 0
+        var state = store
+        var chainHost: String?
+        var walked = 0
+        while walked < HandoverWalk.maximumRecords {
+            let answer: HandoverAnswer
+            do { answer = try await fetchHandover(server: server, host: host, after: state.handoverSequence ?? 0) } catch {
+                throw AgentRefusal(reason: "\(refusal.reason); the handover records could not be fetched: \(error)", server: server)
+            }
+            if let chainHost, chainHost != answer.host {
+                throw AgentRefusal(reason: "\(refusal.reason); the server switched handover chains during the walk", server: server)
+            }
+            chainHost = answer.host
+            guard !answer.records.isEmpty else { break }
+            switch await HandoverWalk.walk(Array(answer.records.prefix(HandoverWalk.maximumRecords - walked)), chainHost: answer.host, host: host,
+                                           from: state, now: Date()) {
+            case .walked(let next, _, _):
+                state = next
+                walked += min(answer.records.count, HandoverWalk.maximumRecords - walked)
+            case .refused(let reason):
+                say("refused the handover records: \(reason)")
+                throw AgentRefusal(reason: "\(refusal.reason); catching up through the handover records failed: \(reason)", server: server)
+            }
+            if (state.handoverSequence ?? 0) >= answer.latest { break }
+        }
+        guard walked > 0 else {
+            throw AgentRefusal(reason: "\(refusal.reason); the server offers no handover record after \(start) for this device to catch up with",
+                               server: server)
+        }
+        let end = state.handoverSequence ?? start
+        say("caught up through handover records \(start + 1)...\(end)")
+        unreportedWalk = SyncRequest.Walk(from: start, to: end)
+        return state
+    }
+
+    /// `GET /api/v1/handover` over a connection whose certificate is not checked: nothing secret is sent, and
+    /// nothing in the answer counts but through its signatures (`HandoverWalk`).
+    private func fetchHandover(server: URL, host: String, after: Int) async throws -> HandoverAnswer {
+        var components = URLComponents(url: server.appendingPathComponent("api/v1/handover"), resolvingAgainstBaseURL: false)
+        components?.queryItems = [URLQueryItem(name: "host", value: host), URLQueryItem(name: "after", value: String(after))]
+        guard let url = components?.url else { throw AgentError("cannot build the handover URL from \(server)") }
+        let response = try await client.send(url: url, method: "GET", headers: [("Accept", "application/json")], body: nil) { _, _ in .trusted }
+        guard response.status == 200 else { throw AgentError("the server answered \(response.status) to the handover request") }
+        return try DeviceProtocol.decoder().decode(HandoverAnswer.self, from: Data(response.body))
     }
 
     private func commit(_ store: TrustStore) throws {
@@ -176,7 +255,7 @@ public actor DeviceAgent {
                 }
             }
         } catch let error as AgentHTTPSClientError {
-            if case .untrustedServer(let reason) = error { throw AgentRefusal(reason: reason) }
+            if case .untrustedServer(let reason) = error { throw AgentRefusal(reason: reason, server: server ?? options.server) }
             throw error
         }
         guard response.status == 200 else {
@@ -191,7 +270,14 @@ public actor DeviceAgent {
 /// The agent would not talk to the server because its certificate is not trusted: never retried silently.
 public struct AgentRefusal: Error, CustomStringConvertible, Sendable {
     public var reason: String
+    /// The address that presented the refused certificate.
+    public var server: URL?
     public var description: String { "refused the server: \(reason)" }
+
+    public init(reason: String, server: URL? = nil) {
+        self.reason = reason
+        self.server = server
+    }
 }
 
 private struct ServerErrorBody: Decodable {

@@ -8,11 +8,18 @@ public struct EnrollmentFile: Sendable, Codable, Hashable {
     public var secret: String
     public var server: String?
     public var anchors: [TrustItem]
+    /// The pinned certificates of the trust state it was made at (absent in older files).
+    public var pins: [TrustItem]?
+    /// The default host's handover record when the file was made: a device enrolling after later switches walks
+    /// the records after it (absent in files from before handovers).
+    public var handoverSequence: Int?
 
-    public init(secret: String, server: String?, anchors: [TrustItem]) {
+    public init(secret: String, server: String?, anchors: [TrustItem], pins: [TrustItem]? = nil, handoverSequence: Int? = nil) {
         self.secret = secret
         self.server = server
         self.anchors = anchors
+        self.pins = pins
+        self.handoverSequence = handoverSequence
     }
 
     public static func read(_ path: String) throws -> EnrollmentFile {

@@ -10,12 +10,19 @@ public struct TrustStore: Sendable, Codable, Hashable {
     public var reserve: ReserveCertificate?
     /// The connection addresses the server last announced.
     public var addresses: [String]
+    /// The handover record this state is at (nil or 0: none yet); a walk asks for the records after it.
+    public var handoverSequence: Int?
+    /// `handover-max-age` as the server last said over a trusted connection: how old a record a walk accepts.
+    public var handoverMaximumAgeSeconds: Int?
 
-    public init(anchors: [TrustItem] = [], pins: [TrustItem] = [], reserve: ReserveCertificate? = nil, addresses: [String] = []) {
+    public init(anchors: [TrustItem] = [], pins: [TrustItem] = [], reserve: ReserveCertificate? = nil, addresses: [String] = [],
+                handoverSequence: Int? = nil, handoverMaximumAgeSeconds: Int? = nil) {
         self.anchors = anchors
         self.pins = pins
         self.reserve = reserve
         self.addresses = addresses
+        self.handoverSequence = handoverSequence
+        self.handoverMaximumAgeSeconds = handoverMaximumAgeSeconds
     }
 
     /// The fingerprints the device reports as held: every anchor and pin, and the reserve.

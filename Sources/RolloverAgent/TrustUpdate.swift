@@ -51,6 +51,10 @@ public enum TrustUpdate {
             results.append(InstallResult(fingerprint: old.fingerprint, status: .removed))
         }
         if !response.addresses.isEmpty { next.addresses = response.addresses }
+        if let handover = response.handover {
+            next.handoverSequence = handover.sequence
+            next.handoverMaximumAgeSeconds = handover.maximumAgeSeconds
+        }
         return Outcome(store: next, results: results, changed: next != store)
     }
 

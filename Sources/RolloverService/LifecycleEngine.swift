@@ -38,8 +38,8 @@ public struct LifecycleEngine: Sendable {
                 do {
                     guard let target = try await context.store.certificate(id: certificateID) else { continue }
                     try await prove(target)
-                    try await context.store.completeRollover(id: rolloverID, at: now,
-                                                             detail: "\(reason)" + (readiness.map { "; \($0.summary)" } ?? ""), actor: context.actor)
+                    try await RolloverOperations(context).complete(rolloverID, target: target, at: now,
+                                                                   detail: "\(reason)" + (readiness.map { "; \($0.summary)" } ?? ""))
                     outcome.activations.append(Activation(rolloverID: rolloverID, certificate: try await context.store.certificate(id: certificateID) ?? target,
                                                           readiness: readiness))
                 } catch {
@@ -69,6 +69,8 @@ public struct LifecycleEngine: Sendable {
             }
         }
         outcome.withdrawn = try await RetiredTrust.withdraw(in: context, now: now, syncPeriod: state.policy.syncPeriod)
+        // Records past `handover-retention` serve nobody: a device that old is refused by `handover-max-age` anyway.
+        _ = try await context.store.deleteHandoverRecords(issuedBefore: now.addingTimeInterval(-state.policy.handoverRetention), actor: context.actor)
         // Only a change to rollovers or certificates moves the next instant; alerts alone do not.
         if decisions.contains(where: { if case .alert = $0 { false } else { true } }) {
             state = try await loadState(now: now, readiness: false)

@@ -80,8 +80,7 @@ public struct RolloverOperations: Sendable {
             artifacts: Self.material(for: target, at: now), actor: context.actor)
         var activation: Activation?
         if preset == .proceedNow {
-            try await store.completeRollover(id: id, at: now, detail: "proceed now: \(atRisk) active device(s) had not confirmed the trust material",
-                                             actor: context.actor)
+            try await complete(id, target: target, at: now, detail: "proceed now: \(atRisk) active device(s) had not confirmed the trust material")
             activation = Activation(rolloverID: id, certificate: try await store.certificate(id: certificateID) ?? target, readiness: nil)
         }
         guard let rollover = try await store.rollover(id: id) else { throw StoreError(.notFound, "rollover \(id) vanished") }
@@ -103,10 +102,16 @@ public struct RolloverOperations: Sendable {
         let atRisk = try await refuseUnlessConfirmed(target, confirm: confirm, now: now, policy: policy)
         try await prove(target)
         let readiness = try await store.readiness(rolloverID: rolloverID, activeSince: now.addingTimeInterval(-policy.activityWindow))
-        try await store.completeRollover(id: rolloverID, at: now,
-                                         detail: "proceed now by an administrator: \(readiness.summary); \(atRisk) active device(s) hold no trust for it",
-                                         actor: context.actor)
+        try await complete(rolloverID, target: target, at: now,
+                           detail: "proceed now by an administrator: \(readiness.summary); \(atRisk) active device(s) hold no trust for it")
         return Activation(rolloverID: rolloverID, certificate: try await store.certificate(id: targetID) ?? target, readiness: readiness)
+    }
+
+    /// The activation itself, every path's: the handover record devices need (if any) and the switch, in one transaction.
+    public func complete(_ rolloverID: Int64, target: StoredCertificate, at now: Date, detail: String) async throws {
+        guard let rollover = try await context.store.rollover(id: rolloverID) else { throw StoreError(.notFound, "no rollover \(rolloverID)") }
+        let handover = try await HandoverWriter(context).record(activating: target, rollover: rollover, at: now)
+        try await context.store.completeRollover(id: rolloverID, at: now, detail: detail, handover: handover, actor: context.actor)
     }
 
     public func cancel(rolloverID: Int64, now: Date) async throws {

@@ -23,10 +23,23 @@ public final class TrustMaterial: Sendable {
         public var syncPeriod: Int
         /// `delivery-retry-seconds`: how long a failed delivery rests before it is sent again on its own.
         public var retryAfter: TimeInterval
+        /// Each host's newest handover record ("" the default certificate's); hosts without one are absent.
+        public var handovers: [String: Int] = [:]
+        /// The host names that have a certificate of their own; any other name is served the default one.
+        public var servedHosts: Set<String> = []
+        /// `handover-max-age` in seconds, told to devices in every answer.
+        public var handoverMaximumAge: Int = 730 * 86_400
         var loadedAt: ContinuousClock.Instant
 
         static let empty = Snapshot(items: [], withdrawn: [], reserve: nil, openRollovers: [], addresses: [], syncPeriod: 3600,
                                     retryAfter: 21_600, loadedAt: .now - .seconds(3600))
+
+        /// The handover chain a device reaching the server as `host` follows: its host's own, else the default's.
+        public func handoverPosition(host: String?) -> HandoverPosition {
+            let name = host?.lowercased() ?? ""
+            let chain = servedHosts.contains(name) ? name : ""
+            return HandoverPosition(host: chain, sequence: handovers[chain] ?? 0, maximumAgeSeconds: handoverMaximumAge)
+        }
     }
 
     private let store: any Store
@@ -58,7 +71,8 @@ public final class TrustMaterial: Sendable {
         let settings = try await store.allSettings()
         func number(_ key: String) -> Int { ServerSettings.wholeNumber(key, stored: settings[key]) }
         let syncPeriod = number("sync-period-seconds")
-        let snapshot = Snapshot(
+        let policy = LifecyclePolicy(setting: { settings[$0] })
+        var snapshot = Snapshot(
             items: current.map { artifact in
                 SyncPlanner.MaterialItem(item: TrustItem(role: artifact.role, fingerprint: artifact.sha256, pem: Self.pem(artifact.der)),
                                          rolloverID: artifact.rolloverID.flatMap { open.contains($0) ? $0 : nil })
@@ -67,6 +81,9 @@ public final class TrustMaterial: Sendable {
             reserve: try await reserve(rollovers.filter { $0.state == .open }),
             openRollovers: open, addresses: announced(rollovers, now: now, syncPeriod: syncPeriod), syncPeriod: syncPeriod,
             retryAfter: TimeInterval(number("delivery-retry-seconds")), loadedAt: .now)
+        snapshot.handovers = try await store.latestHandoverSequences()
+        snapshot.servedHosts = Set(try await store.certificates(in: .active).compactMap { $0.hostName?.lowercased() })
+        snapshot.handoverMaximumAge = Int(policy.handoverMaximumAge)
         cached.withLock { $0 = snapshot }
         return snapshot
     }

@@ -12,9 +12,12 @@ public struct DeviceRecord: Sendable, Hashable {
     public var lastSeenAt: Date?
     /// Set when an administrator retired it; its token no longer works.
     public var retiredAt: Date?
+    /// The handover record its trust state was at when it last synced (nil: it never said, or none existed).
+    public var handoverSequence: Int?
 
     public init(id: Int64, name: String, platform: DevicePlatform, tokenSHA256: String, agentVersion: String?, enrolledAt: Date,
-                lastSeenAt: Date?, retiredAt: Date?) {
+                lastSeenAt: Date?, retiredAt: Date?, handoverSequence: Int? = nil) {
+        self.handoverSequence = handoverSequence
         self.id = id
         self.name = name
         self.platform = platform

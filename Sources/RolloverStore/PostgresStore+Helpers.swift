@@ -21,6 +21,7 @@ extension PostgresStore {
         var agentVersion: String
         var platform: DevicePlatform?
         var held: [String]?
+        var handoverSequence: Int?
     }
 
     /// The net effect of a batch's updates to one delivery, as `SQLiteStore` writes them one by one: an update
@@ -142,7 +143,8 @@ extension PostgresStore {
             platform: DevicePlatform(rawValue: try row["platform"].decode(String.self)) ?? .linux,
             tokenSHA256: try row["token_sha256"].decode(String.self), agentVersion: try row["agent_version"].decode(String?.self),
             enrolledAt: date(try row["enrolled_at"].decode(Int64.self)), lastSeenAt: try row["last_seen_at"].decode(Int64?.self).map(date),
-            retiredAt: try row["retired_at"].decode(Int64?.self).map(date))
+            retiredAt: try row["retired_at"].decode(Int64?.self).map(date),
+            handoverSequence: try row["handover_sequence"].decode(Int64?.self).map { Int($0) })
     }
 
     static func sealedKey(_ row: PostgresRow) throws -> SealedPrivateKey {

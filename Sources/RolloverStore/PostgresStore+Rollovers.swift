@@ -90,10 +90,11 @@ extension PostgresStore {
         }
     }
 
-    public func completeRollover(id: Int64, at date: Date, detail: String, actor: AuditActor) async throws {
+    public func completeRollover(id: Int64, at date: Date, detail: String, handover: StoredHandoverRecord?, actor: AuditActor) async throws {
         try await transaction { connection in
             let target = try await self.openRollover(connection, id: id, doing: "activated")
             guard let target else { throw StoreError(.conflict, "rollover \(id) has no target certificate to activate") }
+            if let handover { try await self.insertHandoverRecord(connection, handover, actor: actor) }
             try await self.activateCertificate(connection, id: target, actor: actor)
             try await connection.query("UPDATE rollovers SET state = 'completed', completed_at = \(Self.seconds(date)) WHERE id = \(id)",
                                        logger: self.logger)

@@ -18,6 +18,7 @@ extension PostgresStore {
             device.agentVersion = report.agentVersion
             if let platform = report.platform { device.platform = platform }
             if let held = report.held { device.held = held }
+            if let sequence = report.handoverSequence { device.handoverSequence = sequence }
             seen[report.deviceID] = device
             for delivery in report.deliveries {
                 let key = DeliveryKey(rolloverID: delivery.rolloverID, deviceID: report.deviceID)
@@ -39,9 +40,11 @@ extension PostgresStore {
         let keys = folded.keys.sorted { ($0.rolloverID, $0.deviceID) < ($1.rolloverID, $1.deviceID) }
         try await transaction { connection in
             try await connection.query("""
-                UPDATE devices SET last_seen_at = u.at, agent_version = u.version, platform = coalesce(NULLIF(u.platform, ''), devices.platform)
+                UPDATE devices SET last_seen_at = u.at, agent_version = u.version, platform = coalesce(NULLIF(u.platform, ''), devices.platform),
+                  handover_sequence = CASE WHEN u.sequence < 0 THEN devices.handover_sequence ELSE u.sequence END
                 FROM unnest(\(devices.map(\.key)), \(devices.map(\.value.at)), \(devices.map(\.value.agentVersion)),
-                  \(devices.map { $0.value.platform?.rawValue ?? "" })) AS u(id, at, version, platform)
+                  \(devices.map { $0.value.platform?.rawValue ?? "" }), \(devices.map { Int64($0.value.handoverSequence ?? -1) }))
+                  AS u(id, at, version, platform, sequence)
                 WHERE devices.id = u.id
                 """, logger: self.logger)
             if !holding.isEmpty {

@@ -71,7 +71,8 @@ extension SQLiteStore {
     static func device(_ row: Row) -> DeviceRecord {
         DeviceRecord(id: row["id"], name: row["name"], platform: DevicePlatform(rawValue: row["platform"]) ?? .linux,
                      tokenSHA256: row["token_sha256"], agentVersion: row["agent_version"], enrolledAt: date(row["enrolled_at"]),
-                     lastSeenAt: (row["last_seen_at"] as Int64?).map(date), retiredAt: (row["retired_at"] as Int64?).map(date))
+                     lastSeenAt: (row["last_seen_at"] as Int64?).map(date), retiredAt: (row["retired_at"] as Int64?).map(date),
+                     handoverSequence: (row["handover_sequence"] as Int64?).map { Int($0) })
     }
 
     static var now: Int64 { seconds(Date()) }

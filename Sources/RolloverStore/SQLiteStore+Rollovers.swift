@@ -82,10 +82,11 @@ extension SQLiteStore {
         }
     }
 
-    public func completeRollover(id: Int64, at date: Date, detail: String, actor: AuditActor) async throws {
+    public func completeRollover(id: Int64, at date: Date, detail: String, handover: StoredHandoverRecord?, actor: AuditActor) async throws {
         try await write { db in
             let target = try Self.openRollover(db, id: id, doing: "activated")
             guard let target else { throw StoreError(.conflict, "rollover \(id) has no target certificate to activate") }
+            if let handover { try Self.insertHandoverRecord(db, handover, actor: actor) }
             try Self.activateCertificate(db, id: target, actor: actor)
             try db.execute(sql: "UPDATE rollovers SET state = 'completed', completed_at = ? WHERE id = ?", arguments: [Self.seconds(date), id])
             try Self.audit(db, actor, "rollover.activate", "rollover", id, detail)

@@ -5,7 +5,10 @@ import RolloverCore
 extension SQLiteStore {
     public func recordSyncs(_ reports: [SyncReport]) async throws {
         try await write { db in
-            let seen = try db.cachedStatement(sql: "UPDATE devices SET last_seen_at = ?, agent_version = ?, platform = coalesce(?, platform) WHERE id = ?")
+            let seen = try db.cachedStatement(sql: """
+                UPDATE devices SET last_seen_at = ?, agent_version = ?, platform = coalesce(?, platform),
+                  handover_sequence = coalesce(?, handover_sequence) WHERE id = ?
+                """)
             let forget = try db.cachedStatement(sql: "DELETE FROM device_trust WHERE device_id = ?")
             let hold = try db.cachedStatement(sql: "INSERT OR IGNORE INTO device_trust (device_id, sha256) VALUES (?, ?)")
             let current = try db.cachedStatement(sql: "SELECT state FROM deliveries WHERE rollover_id = ? AND device_id = ?")
@@ -15,7 +18,7 @@ extension SQLiteStore {
             var deltas = DeliveryCountDeltas()
             for report in reports {
                 let at = Self.seconds(report.seenAt)
-                try seen.execute(arguments: [at, report.agentVersion, report.platform?.rawValue, report.deviceID])
+                try seen.execute(arguments: [at, report.agentVersion, report.platform?.rawValue, report.handoverSequence, report.deviceID])
                 if let held = report.held {
                     try forget.execute(arguments: [report.deviceID])
                     for fingerprint in held { try hold.execute(arguments: [report.deviceID, fingerprint]) }

@@ -72,8 +72,10 @@ public protocol Store: Sendable {
     func rescheduleRollover(id: Int64, checkAt: Date, extensions: Int, heldAt: Date?, detail: String, actor: AuditActor) async throws
     /// Activation, in one transaction: the rollover becomes `completed` at `at`, its target `active` (the active
     /// certificate of the same host name `retired`). `conflict` unless the rollover is open and its target staged or
-    /// reserve. Audited as `rollover.activate` with `detail` (the readiness figures at that moment).
-    func completeRollover(id: Int64, at: Date, detail: String, actor: AuditActor) async throws
+    /// reserve. Audited as `rollover.activate` with `detail` (the readiness figures at that moment). `handover`, when
+    /// set, is written in the same transaction, before the switch; `conflict` (`handover-out-of-sequence`) unless
+    /// it follows its host's newest record.
+    func completeRollover(id: Int64, at: Date, detail: String, handover: StoredHandoverRecord?, actor: AuditActor) async throws
     /// Cancels an open rollover: its target (staged or reserve) becomes `cancelled` and the trust artifacts it
     /// added are withdrawn. `conflict` unless open.
     func cancelRollover(id: Int64, at: Date, actor: AuditActor) async throws
@@ -95,6 +97,18 @@ public protocol Store: Sendable {
     func deliveryCounts(rolloverID: Int64) async throws -> [DeliveryState: Int]
     /// One page of a rollover's devices, ordered by device id, filtered (keyset paging).
     func deliveryPage(rolloverID: Int64, filter: DeliveryFilter, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow]
+
+    // MARK: Handover records
+    /// Up to `limit` records of `host` ("" the default) after `sequence`, oldest first.
+    func handoverRecords(host: String, after sequence: Int, limit: Int) async throws -> [StoredHandoverRecord]
+    /// Each host's newest sequence number; hosts without records are absent.
+    func latestHandoverSequences() async throws -> [String: Int]
+    /// Deletes the records issued before `issuedBefore` (`handover-retention`); returns how many.
+    func deleteHandoverRecords(issuedBefore: Date, actor: AuditActor) async throws -> Int
+    /// Audits a device's walk through handover records `from`+1...`to` (it says so in its next sync).
+    func recordHandoverWalk(deviceID: Int64, from: Int, to: Int, actor: AuditActor) async throws
+    /// Unretired devices whose trust state is before `handoverSequence` or unknown.
+    func devicesBehind(handoverSequence: Int) async throws -> Int
 
     // MARK: Alerts
     /// Records an alert unless one with its key was raised before; true when it is new.
@@ -160,6 +174,11 @@ extension Store {
     public func insertRollover(certificateID: Int64?, preset: String, at: Date, actor: AuditActor) async throws -> Int64 {
         try await insertRollover(NewRollover(certificateID: certificateID, preset: preset, createdAt: at, checkAt: at, deadline: at),
                                  artifacts: [], actor: actor)
+    }
+
+    /// An activation that devices at the previous trust state can verify: no handover record.
+    public func completeRollover(id: Int64, at: Date, detail: String, actor: AuditActor) async throws {
+        try await completeRollover(id: id, at: at, detail: detail, handover: nil, actor: actor)
     }
 
     public func deliveryPage(rolloverID: Int64, state: DeliveryState?, afterDeviceID: Int64?, limit: Int) async throws -> [DeliveryRow] {

@@ -146,6 +146,17 @@ enum StoreSchema {
                 // Enrollments since a rollover started, counted at every lifecycle tick.
                 "CREATE INDEX devices_by_enrolled_at ON devices(enrolled_at)",
             ]),
+            // v7: the signed handover chain. One record per change devices could not verify, per host name ("" the
+            // default), numbered from 1 without gaps; a device's sync says which record its trust state is at.
+            Migration(version: 7, statements: [
+                """
+                CREATE TABLE handover_records (host TEXT NOT NULL, sequence BIGINT NOT NULL, rollover_id BIGINT REFERENCES rollovers(id),
+                  issued_at BIGINT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (host, sequence))
+                """,
+                "ALTER TABLE devices ADD COLUMN handover_sequence BIGINT",
+                // Who is behind, counted at every View Details: the devices behind are few once a chain has settled.
+                "CREATE INDEX devices_by_handover_sequence ON devices(handover_sequence) WHERE retired_at IS NULL",
+            ]),
         ]
     }
 

@@ -26,9 +26,12 @@ public struct SyncReport: Sendable, Hashable {
     /// The fingerprints the device's trust store holds now; nil when unchanged since its last sync.
     public var held: [String]?
     public var deliveries: [DeliveryUpdate]
+    /// The handover record the device says its trust state is at; nil when it did not say.
+    public var handoverSequence: Int?
 
     public init(deviceID: Int64, seenAt: Date, agentVersion: String, platform: DevicePlatform? = nil, held: [String]? = nil,
-                deliveries: [DeliveryUpdate]) {
+                deliveries: [DeliveryUpdate], handoverSequence: Int? = nil) {
+        self.handoverSequence = handoverSequence
         self.deviceID = deviceID
         self.seenAt = seenAt
         self.agentVersion = agentVersion

@@ -75,14 +75,31 @@ public struct SyncRequest: Sendable, Codable, Hashable {
     /// Fingerprints of every anchor and pin in the device's trust store.
     public var held: [String]
     public var results: [InstallResult]
+    /// The handover record the device's trust state is at (absent from agents that know no handovers).
+    public var handoverSequence: Int?
+    /// Set once, in the first sync after the device caught up through handover records.
+    public var walked: Walk?
 
-    public init(deviceID: Int64, agentVersion: String, platform: DevicePlatform, held: [String], results: [InstallResult]) {
+    /// The handover records a device walked: from the state at `from` to the one at `to`.
+    public struct Walk: Sendable, Codable, Hashable {
+        public var from: Int
+        public var to: Int
+
+        public init(from: Int, to: Int) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public init(deviceID: Int64, agentVersion: String, platform: DevicePlatform, held: [String], results: [InstallResult],
+                handoverSequence: Int? = nil) {
         protocolVersion = DeviceProtocol.version
         self.deviceID = deviceID
         self.agentVersion = agentVersion
         self.platform = platform
         self.held = held
         self.results = results
+        self.handoverSequence = handoverSequence
     }
 }
 
@@ -94,13 +111,32 @@ public struct SyncResponse: Sendable, Codable, Hashable {
     public var reserve: ReserveCertificate?
     public var addresses: [String]
     public var nextSyncSeconds: Int
+    /// Where the host's handover chain stands: a device that applied this answer is at `sequence`.
+    public var handover: HandoverPosition?
 
-    public init(add: [TrustItem], remove: [String], reserve: ReserveCertificate?, addresses: [String], nextSyncSeconds: Int) {
+    public init(add: [TrustItem], remove: [String], reserve: ReserveCertificate?, addresses: [String], nextSyncSeconds: Int,
+                handover: HandoverPosition? = nil) {
         protocolVersion = DeviceProtocol.version
         self.add = add
         self.remove = remove
         self.reserve = reserve
         self.addresses = addresses
         self.nextSyncSeconds = nextSyncSeconds
+        self.handover = handover
+    }
+}
+
+/// The newest handover record of the host a device syncs with, and how old a record a walk may start from.
+public struct HandoverPosition: Sendable, Codable, Hashable {
+    /// The host whose chain it is; "" for the default certificate.
+    public var host: String
+    public var sequence: Int
+    /// `handover-max-age` in seconds.
+    public var maximumAgeSeconds: Int
+
+    public init(host: String, sequence: Int, maximumAgeSeconds: Int) {
+        self.host = host
+        self.sequence = sequence
+        self.maximumAgeSeconds = maximumAgeSeconds
     }
 }

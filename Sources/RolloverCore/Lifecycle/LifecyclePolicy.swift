@@ -27,6 +27,10 @@ public struct LifecyclePolicy: Sendable, Hashable {
     /// The `https-mode` setting is on. While it is off no certificate change is served: activations wait (the
     /// rollover stays open) until it is on again; distribution, extensions and holds go on.
     public var httpsModeOn: Bool = true
+    /// `handover-max-age`: the oldest handover record a returning device walks from (told to devices in every sync).
+    public var handoverMaximumAge: TimeInterval = 730 * 86_400
+    /// `handover-retention`: handover records older than this are deleted.
+    public var handoverRetention: TimeInterval = 1825 * 86_400
 
     /// Stored settings ignored for their default because they are out of range (key → stored text); the
     /// lifecycle raises an alert for each.
@@ -53,5 +57,7 @@ public struct LifecyclePolicy: Sendable, Hashable {
         syncPeriod = TimeInterval(ServerSettings.wholeNumber(value("sync-period-seconds")) ?? 3600)
         reissueLead = duration("reissue-lead", reissueLead)
         httpsModeOn = value("https-mode") != "off"
+        handoverMaximumAge = duration("handover-max-age", handoverMaximumAge)
+        handoverRetention = max(handoverMaximumAge, duration("handover-retention", handoverRetention))
     }
 }

@@ -25,6 +25,10 @@ public enum ServerSettings {
         "reissue-lead": "90d",
         // Alerts are also POSTed here as JSON when set (empty: none).
         "alert-webhook-url": "",
+        // How old a handover record a returning device may start its walk from; older devices must enroll again.
+        "handover-max-age": "730d",
+        // Handover records are kept this long, then deleted (longer than the maximum age: older ones serve nobody).
+        "handover-retention": "1825d",
     ]
 
     public static var keys: [String] { defaults.keys.sorted() }
@@ -33,6 +37,10 @@ public enum ServerSettings {
     public static let choices: [String: [String]] = ["https-mode": ["on", "off"], "deadline-policy": DeadlinePolicy.allCases.map(\.rawValue)]
 
     static let durationKeys: Set<String> = ["distribution-period", "maximum-distribution-period", "readiness-recheck", "activity-window", "reissue-lead"]
+
+    /// The handover durations count in years, not in certificate lives: from a day to ten years.
+    static let handoverDurationKeys: Set<String> = ["handover-max-age", "handover-retention"]
+    static let handoverDurations: ClosedRange<TimeInterval> = 86_400...(3650 * 86_400)
 
     /// The longest duration any duration setting takes: past the longest life of a server certificate (397 days)
     /// no window means anything, and every instant computed from it stays far inside `Date`'s and `Int`'s range.
@@ -60,6 +68,9 @@ public enum ServerSettings {
         if durationKeys.contains(key) {
             return SettingDuration.parse(value).map { $0 >= 1 && $0 <= longestDuration } == true
                 ? nil : "\(key) is a duration from 1s to 400d such as 7d, 12h, 30m or 90s"
+        }
+        if handoverDurationKeys.contains(key) {
+            return SettingDuration.parse(value).map(handoverDurations.contains) == true ? nil : "\(key) is a duration from 1d to 3650d such as 730d"
         }
         // alert-webhook-url
         guard !value.isEmpty else { return nil }

@@ -36,6 +36,8 @@ extension Console {
         ("alert-webhook-url", "Alert webhook", "An http(s) URL that receives every alert as JSON; empty for none."),
         ("maximum-validity-days", "Maximum validity (days)", "The longest validity of a certificate the server's CA issues (1 to 397)."),
         ("reissue-lead", "Automatic reissue lead", "A certificate of the server's own CA is reissued as a reserve this long before it expires."),
+        ("handover-max-age", "Handover maximum age", "How old a handover record a returning device may catch up from (1d to 3650d); older devices must enroll again."),
+        ("handover-retention", "Handover retention", "How long handover records are kept (at least the maximum age)."),
     ]
 
     func registerSettings(on pages: RouterGroup<AdminRequestContext>) {

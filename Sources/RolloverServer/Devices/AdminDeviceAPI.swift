@@ -129,9 +129,13 @@ struct AdminDeviceAPI: Sendable {
         }
         let (secret, hash) = AdminTokens.generate(prefix: "enroll_")
         _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, maxUses: maxUses, actor: actor)
-        let anchors = try await material.reload().items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
+        // The whole current state, not only the standing anchors: a device must verify the certificate served now (an
+        // enterprise one, a pinned leaf) and, once it is replaced, the handover records its key signs.
+        let snapshot = try await material.reload()
+        let current = snapshot.items.map(\.item)
         return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: ISO8601DateFormatter().string(from: expiresAt),
-                                       anchors: anchors)
+                                       anchors: current.filter { $0.role == .anchor }, pins: current.filter { $0.role == .pin },
+                                       handoverSequence: snapshot.handoverPosition(host: nil).sequence)
     }
 
     /// Whether an active served certificate is trusted through this fingerprint (its leaf, chain or our CA root).

@@ -16,6 +16,7 @@ struct DeviceAPI: Sendable {
     func register(on router: Router<AdminRequestContext>) {
         router.post("/api/v1/enroll") { request, requestContext in try Self.json(try await enroll(request, requestContext)) }
         router.post("/api/v1/sync") { request, requestContext in try Self.json(try await sync(request, requestContext)) }
+        HandoverAPI(context: context, material: material).register(on: router)
     }
 
     private func enroll(_ request: Request, _ requestContext: AdminRequestContext) async throws -> EnrollResponse {
@@ -39,7 +40,8 @@ struct DeviceAPI: Sendable {
         else { throw APIError(.internalServerError, "enrollment-failed", "the device was not recorded") }
         let snapshot = try await material.snapshot()
         return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: snapshot.syncPeriod,
-                              trust: DeviceSync.enrollment(snapshot: snapshot, now: now, nextSync: Self.jittered(snapshot.syncPeriod)))
+                              trust: DeviceSync.enrollment(snapshot: snapshot, now: now, nextSync: Self.jittered(snapshot.syncPeriod),
+                                                           host: RequestHost.name(request)))
     }
 
     private func sync(_ request: Request, _ requestContext: AdminRequestContext) async throws -> SyncResponse {
@@ -66,8 +68,11 @@ struct DeviceAPI: Sendable {
         let snapshot = try await material.snapshot()
         let (response, report) = DeviceSync.answer(
             body, deviceID: device.id, deliveries: state.deliveries, previouslyHeld: Set(state.held), snapshot: snapshot, now: now,
-            nextSync: Self.jittered(snapshot.syncPeriod))
+            nextSync: Self.jittered(snapshot.syncPeriod), host: RequestHost.name(request))
         try await writer.record(report)
+        if let walk = body.walked, (0...(1 << 40)).contains(walk.from), walk.to > walk.from, walk.to <= 1 << 40 {
+            try await context.store.recordHandoverWalk(deviceID: device.id, from: walk.from, to: walk.to, actor: AuditActor("device:\(device.id)"))
+        }
         return response
     }
 

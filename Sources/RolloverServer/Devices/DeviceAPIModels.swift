@@ -94,6 +94,10 @@ struct EnrollmentSecretCreated: ResponseEncodable {
     /// The anchors a device verifies the server with on its first connection (the server's own CA and any
     /// other standing anchors), for `rollover agent --enroll-secret-file`.
     var anchors: [TrustItem]
+    /// The pinned certificates of the current trust state.
+    var pins: [TrustItem]
+    /// The default host's newest handover record: an agent enrolling after later switches walks the records after it.
+    var handoverSequence: Int
 }
 
 struct TrustArtifactSummary: ResponseEncodable {
