@@ -81,6 +81,9 @@ public enum SyncPlanner {
 
         var send = standing
         var changes: [DeliveryChange] = []
+        // A reserve the device failed to install rests like any failed delivery: sent with every answer, it would be
+        // failed again at every sync and its delivery would never reach `retrying`.
+        var reserveResting = false
         for (rolloverID, items) in byRollover.sorted(by: { $0.key < $1.key }) {
             let current = deliveries[rolloverID]
             func change(_ state: DeliveryState, _ reason: String? = nil, attempted: Bool = false) {
@@ -94,10 +97,14 @@ public enum SyncPlanner {
             } else if let reason = required.lazy.compactMap({ failures[$0] }).first {
                 // A failure already on record keeps its time, so the rest before a retry is not restarted.
                 if current?.state != .failed { change(.failed, reason) }
+                if reserve?.rolloverID == rolloverID { reserveResting = true }
             } else {
                 switch current?.state {
                 case .failed?:
-                    guard let current, now.timeIntervalSince(current.updatedAt) >= retryAfter else { continue }
+                    guard let current, now.timeIntervalSince(current.updatedAt) >= retryAfter else {
+                        if reserve?.rolloverID == rolloverID { reserveResting = true }
+                        continue
+                    }
                     change(.retrying, attempted: true)
                 case .pending?, .installed?:
                     change(.delivered, attempted: true)
@@ -110,6 +117,7 @@ public enum SyncPlanner {
         var seen = Set<String>()
         let add = send.filter { !held.contains($0.fingerprint) && seen.insert($0.fingerprint).inserted }
         let remove = held.intersection(withdrawn).subtracting(material.map(\.item.fingerprint)).sorted()
-        return Plan(add: add, remove: remove, reserve: reserve?.certificate, changes: changes)
+        let heldReserve = reserve.map { held.contains($0.certificate.fingerprint) } ?? false
+        return Plan(add: add, remove: remove, reserve: reserveResting && !heldReserve ? nil : reserve?.certificate, changes: changes)
     }
 }

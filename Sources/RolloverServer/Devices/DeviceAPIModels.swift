@@ -17,8 +17,11 @@ struct DeviceSummary: ResponseEncodable {
     var enrolledAt: String?
     var lastSeenAt: String?
     var retiredAt: String?
+    /// The handover record its trust state was at when it last synced.
+    var handoverSequence: Int?
 
     init(_ device: DeviceRecord) {
+        handoverSequence = device.handoverSequence
         id = device.id
         name = device.name
         platform = device.platform.rawValue
