@@ -5,36 +5,6 @@ import Testing
 import X509
 @testable import RolloverAgent
 
-/// A root and a leaf it signs for `localhost`, P-256, made in the test.
-private struct TestPKI {
-    let root: Certificate
-    let leaf: Certificate
-
-    init(rootName: String = "Core Test Root", notAfter: Date = Date(timeIntervalSinceNow: 86_400)) throws {
-        let rootKey = P256.Signing.PrivateKey(), leafKey = P256.Signing.PrivateKey()
-        let issuer = try DistinguishedName { CommonName(rootName) }
-        let start = Date(timeIntervalSinceNow: -3600)
-        root = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey), notValidBefore: start, notValidAfter: notAfter,
-            issuer: issuer, subject: issuer, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                KeyUsage(keyCertSign: true, cRLSign: true)
-            }, issuerPrivateKey: .init(rootKey))
-        leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey), notValidBefore: start, notValidAfter: notAfter,
-            issuer: issuer, subject: try DistinguishedName { CommonName("localhost") }, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.dnsName("localhost")])
-                try ExtendedKeyUsage([.serverAuth])
-            }, issuerPrivateKey: .init(rootKey))
-    }
-
-    func item(_ certificate: Certificate, role: TrustRole) throws -> TrustItem {
-        TrustItem(role: role, fingerprint: CertificateFingerprint.sha256(certificate), pem: try certificate.serializeAsPEM().pemString)
-    }
-}
-
 @Suite("Agent core")
 struct AgentCoreTests {
     let now = Date()

@@ -12,23 +12,8 @@ private struct ServerIdentity {
     let leafKey: P256.Signing.PrivateKey
 
     init(_ name: String, validFrom start: Date = Date(timeIntervalSinceNow: -3600), until end: Date = Date(timeIntervalSinceNow: 86_400)) throws {
-        let rootKey = P256.Signing.PrivateKey()
-        leafKey = P256.Signing.PrivateKey()
-        let issuer = try DistinguishedName { CommonName(name) }
-        root = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey), notValidBefore: start, notValidAfter: end,
-            issuer: issuer, subject: issuer, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                KeyUsage(keyCertSign: true, cRLSign: true)
-            }, issuerPrivateKey: .init(rootKey))
-        leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey), notValidBefore: start, notValidAfter: end,
-            issuer: issuer, subject: try DistinguishedName { CommonName("localhost") }, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.dnsName("localhost")])
-                try ExtendedKeyUsage([.serverAuth])
-            }, issuerPrivateKey: .init(rootKey))
+        let pki = try TestPKI(rootName: name, notBefore: start, notAfter: end)
+        (root, leaf, leafKey) = (pki.root, pki.leaf, pki.leafKey)
     }
 
     var anchor: TrustItem { get throws { TrustItem(role: .anchor, fingerprint: CertificateFingerprint.sha256(root), pem: try root.serializeAsPEM().pemString) } }

@@ -74,6 +74,15 @@ struct RolloverDetails: ResponseEncodable {
     var readinessHolds: Bool
     /// When it activates if readiness stays as it is; absent when it would be extended and then held.
     var projectedActivation: String?
+    /// Where its host's handover chain stands, and how many devices report a state before the newest record (they
+    /// will walk the records when they next connect).
+    var handover: HandoverStanding
+}
+
+struct HandoverStanding: Encodable, Sendable {
+    var host: String
+    var latest: Int
+    var devicesBehind: Int
 }
 
 struct DeliveryRowSummary: ResponseEncodable {

@@ -87,6 +87,12 @@ struct RolloverAdminAPI: Sendable {
         return RolloverDetails(rollover: RolloverSummary(rollover, counts: try await context.store.deliveryCounts(rolloverID: rollover.id)),
                                readiness: readiness, readinessThresholdPercent: policy.readinessThresholdPercent,
                                readinessHolds: readiness.holds(thresholdPercent: policy.readinessThresholdPercent),
-                               projectedActivation: iso(projected))
+                               projectedActivation: iso(projected), handover: try await handoverStanding(host: rollover.hostName))
+    }
+
+    func handoverStanding(host: String?) async throws -> HandoverStanding {
+        let chain = HandoverWriter.chainHost(host)
+        let latest = try await context.store.latestHandoverSequences()[chain] ?? 0
+        return HandoverStanding(host: chain, latest: latest, devicesBehind: latest == 0 ? 0 : try await context.store.devicesBehind(handoverSequence: latest))
     }
 }
