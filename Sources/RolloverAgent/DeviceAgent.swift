@@ -166,8 +166,9 @@ public actor DeviceAgent {
         let start = store.handoverSequence ?? 0
         var state = store
         var chainHost: String?
-        var walked = 0
-        while walked < HandoverWalk.maximumRecords {
+        // How many records the walk has applied, derived from where the state is (records follow each other).
+        func walked() -> Int { (state.handoverSequence ?? start) - start }
+        while walked() < HandoverWalk.maximumRecords {
             let answer: HandoverAnswer
             do { answer = try await fetchHandover(server: server, host: host, after: state.handoverSequence ?? 0) } catch {
                 throw AgentRefusal(reason: "\(refusal.reason); the handover records could not be fetched: \(error)", server: server)
@@ -177,18 +178,17 @@ public actor DeviceAgent {
             }
             chainHost = answer.host
             guard !answer.records.isEmpty else { break }
-            switch await HandoverWalk.walk(Array(answer.records.prefix(HandoverWalk.maximumRecords - walked)), chainHost: answer.host, host: host,
-                                           from: state, now: Date()) {
+            let page = Array(answer.records.prefix(HandoverWalk.maximumRecords - walked()))
+            switch await HandoverWalk.walk(page, chainHost: answer.host, host: host, from: state, now: Date()) {
             case .walked(let next, _, _):
                 state = next
-                walked += min(answer.records.count, HandoverWalk.maximumRecords - walked)
             case .refused(let reason):
                 say("refused the handover records: \(reason)")
                 throw AgentRefusal(reason: "\(refusal.reason); catching up through the handover records failed: \(reason)", server: server)
             }
             if (state.handoverSequence ?? 0) >= answer.latest { break }
         }
-        guard walked > 0 else {
+        guard walked() > 0 else {
             throw AgentRefusal(reason: "\(refusal.reason); the server offers no handover record after \(start) for this device to catch up with",
                                server: server)
         }

@@ -38,9 +38,10 @@ public struct HandoverWriter: Sendable {
         guard let keyID = previous.privateKeyID else {
             throw StoreError(.conflict, "the certificate served until now (\(previous.id)) has no private key to sign the handover record with")
         }
-        var signatures = [try HandoverSigning.sign(bytes, with: try await KeyRepository(context).load(id: keyID), chain: previousChain)]
+        let keys = KeyRepository(context)
+        var signatures = [try HandoverSigning.sign(bytes, with: try await keys.load(id: keyID), chain: previousChain)]
         if previous.source == .issued, let authority = active.first(where: { $0.source == .authority }), let authorityKey = authority.privateKeyID {
-            signatures.append(try HandoverSigning.sign(bytes, with: try await KeyRepository(context).load(id: authorityKey),
+            signatures.append(try HandoverSigning.sign(bytes, with: try await keys.load(id: authorityKey),
                                                        chain: [try Certificate(derEncoded: authority.der)]))
         }
         let record = HandoverRecord(statement: Data(bytes).base64EncodedString(), signatures: signatures)
