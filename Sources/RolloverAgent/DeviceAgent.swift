@@ -163,39 +163,15 @@ public actor DeviceAgent {
     private func recover(from store: TrustStore, refusal: AgentRefusal) async throws -> TrustStore {
         let server = refusal.server ?? options.server
         let host = server.host(percentEncoded: false).map { $0.hasPrefix("[") ? String($0.dropFirst().dropLast()) : $0 } ?? ""
-        let start = store.handoverSequence ?? 0
-        var state = store
-        var chainHost: String?
-        // How many records the walk has applied, derived from where the state is (records follow each other).
-        func walked() -> Int { (state.handoverSequence ?? start) - start }
-        while walked() < HandoverWalk.maximumRecords {
-            let answer: HandoverAnswer
-            do { answer = try await fetchHandover(server: server, host: host, after: state.handoverSequence ?? 0) } catch {
-                throw AgentRefusal(reason: "\(refusal.reason); the handover records could not be fetched: \(error)", server: server)
-            }
-            if let chainHost, chainHost != answer.host {
-                throw AgentRefusal(reason: "\(refusal.reason); the server switched handover chains during the walk", server: server)
-            }
-            chainHost = answer.host
-            guard !answer.records.isEmpty else { break }
-            let page = Array(answer.records.prefix(HandoverWalk.maximumRecords - walked()))
-            switch await HandoverWalk.walk(page, chainHost: answer.host, host: host, from: state, now: Date()) {
-            case .walked(let next, _, _):
-                state = next
-            case .refused(let reason):
-                say("refused the handover records: \(reason)")
-                throw AgentRefusal(reason: "\(refusal.reason); catching up through the handover records failed: \(reason)", server: server)
-            }
-            if (state.handoverSequence ?? 0) >= answer.latest { break }
+        switch await HandoverWalk.catchUp(from: store, host: host, now: Date(), fetch: { try await fetchHandover(server: server, host: host, after: $0) }) {
+        case .walked(let state, let from, let to):
+            say("caught up through handover records \(from + 1)...\(to)")
+            unreportedWalk = SyncRequest.Walk(from: from, to: to)
+            return state
+        case .refused(let reason):
+            say("refused the handover records: \(reason)")
+            throw AgentRefusal(reason: "\(refusal.reason); \(reason)", server: server)
         }
-        guard walked() > 0 else {
-            throw AgentRefusal(reason: "\(refusal.reason); the server offers no handover record after \(start) for this device to catch up with",
-                               server: server)
-        }
-        let end = state.handoverSequence ?? start
-        say("caught up through handover records \(start + 1)...\(end)")
-        unreportedWalk = SyncRequest.Walk(from: start, to: end)
-        return state
     }
 
     /// `GET /api/v1/handover` over a connection whose certificate is not checked: nothing secret is sent, and

@@ -6,11 +6,10 @@ import RolloverStore
 
 /// `GET /api/v1/handover?host=H&after=N`: the signed handover records a device that missed changes walks (see
 /// `HandoverWalk`). Public material and no token: a device asks before it trusts the server, and everything in the
-/// answer is worth only its signatures. One page is at most `pageSize` records; a device asks again after the last.
+/// answer is worth only its signatures. One page is at most `HandoverPage.size` records.
 struct HandoverAPI: Sendable {
     let context: ServiceContext
     let material: TrustMaterial
-    static let pageSize = 64
 
     func register(on router: Router<AdminRequestContext>) {
         router.get("/api/v1/handover") { request, _ in try DeviceAPI.json(try await answer(request)) }
@@ -26,10 +25,7 @@ struct HandoverAPI: Sendable {
         guard afterText.utf8.count <= 12, afterText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let after = Int(afterText) else {
             throw APIError(.badRequest, "invalid-sequence", "after is the sequence number the device is at: a whole number of at most 12 digits")
         }
-        let position = try await material.snapshot().handoverPosition(host: host)
-        let stored = try await context.store.handoverRecords(host: position.host, after: after, limit: Self.pageSize)
-        let records = try stored.map { try DeviceProtocol.decoder().decode(HandoverRecord.self, from: Data($0.document.utf8)) }
-        return HandoverAnswer(host: position.host, latest: max(position.sequence, stored.last?.sequence ?? 0), records: records)
+        return try await HandoverPage.answer(host: host, after: after, snapshot: try await material.snapshot(), store: context.store)
     }
 }
 
