@@ -52,6 +52,7 @@ public enum ServerTrustEvaluation {
         if now > leaf.notValidAfter { return "it expired on \(leaf.notValidAfter)" }
         let isIP = IPAddressText.isIPAddress(host)
         var verifier = Verifier(rootCertificates: CertificateStore([leaf])) {
+            PinnedLeafExtensions()
             ServerIdentityPolicy(serverHostname: isIP ? nil : host, serverIP: isIP ? host : nil)
         }
         if case .couldNotValidate = await verifier.validate(leaf: leaf, intermediates: CertificateStore()) {

@@ -65,6 +65,26 @@ struct AgentCoreTests {
         }
     }
 
+    @Test("a pinned self-signed leaf (CA:FALSE, as appliances make them) is trusted for its own name")
+    func pinsSelfSignedLeaf() async throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("mdm.example.test") }
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400), issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames([.dnsName("mdm.example.test")])
+            },
+            issuerPrivateKey: .init(key))
+        let item = TrustItem(role: .pin, fingerprint: CertificateFingerprint.sha256(leaf), pem: try leaf.serializeAsPEM().pemString)
+        let verdict = await ServerTrustEvaluation.evaluate(chain: [leaf], host: "mdm.example.test", store: TrustStore(pins: [item]), now: now)
+        #expect(verdict == .trusted(through: [item.fingerprint]), "\(verdict)")
+    }
+
     @Test("a pinned leaf is trusted by itself for its own names inside its validity; the reserve certificate only from its activation time")
     func pinsAndReserve() async throws {
         let pki = try TestPKI()
