@@ -1,5 +1,6 @@
 import Foundation
 import RolloverAgent
+import RolloverCore
 import RolloverStore
 
 /// Everything one device connection and sync depends on, as small numbers (see `Interned`). Two devices with equal
@@ -20,7 +21,8 @@ struct StepKey: Hashable {
     var served: Int64
     /// Per open rollover (in id order), 4 bits: the delivery state, 5 for "failed and its rest is over", 15 for none.
     var deliveries: UInt64
-    /// 1: the device's reserve is past its activation time; 2: the device's installs fail.
+    /// 1: the device's reserve is past its activation time; 2: the device's installs fail; 4: the device cannot walk
+    /// handover records.
     var flags: UInt8
 
     /// Four words instead of seven fields: hashing is a good part of a cached sync.
@@ -47,6 +49,23 @@ struct SyncedStep {
     /// The report's parts that do not depend on the device's identity or the time.
     var held: [String]?
     var deliveries: [SyncReport.DeliveryUpdate]
+    /// The handover sequence the sync reported.
+    var sequence: Int?
+    /// The handover records the device walked before this sync, when its trust store did not verify the server.
+    var walked: SyncRequest.Walk?
+}
+
+/// A connection as the agent makes it: the served chain verified with the device's trust store, or, when that
+/// fails and the device runs the agent, with the state it reaches by walking the handover chain.
+enum Connection {
+    case trusted(through: Set<String>, trust: Int32, walked: SyncRequest.Walk?)
+    case refused(reason: String)
+}
+
+/// The key of one walk through the handover chain: where the device starts and which chain it asks for.
+struct WalkKey: Hashable {
+    var trust: Int32
+    var host: Int32
 }
 
 /// The key of one trust evaluation: the served certificate, the host name, the trust store, and whether the store's
@@ -61,14 +80,16 @@ struct EvaluationKey: Hashable {
 struct DeviceStepCache {
     var steps: [StepKey: StepOutcome] = [:]
     var verdicts: [EvaluationKey: ServerTrustEvaluation.Verdict] = [:]
+    var walks: [WalkKey: HandoverWalk.Outcome] = [:]
     var hits = 0
     var misses = 0
     var evaluations = 0
     var clears = 0
 
     mutating func clear() {
-        if !steps.isEmpty || !verdicts.isEmpty { clears += 1 }
+        if !steps.isEmpty || !verdicts.isEmpty || !walks.isEmpty { clears += 1 }
         steps.removeAll(keepingCapacity: true)
         verdicts.removeAll(keepingCapacity: true)
+        walks.removeAll(keepingCapacity: true)
     }
 }

@@ -21,9 +21,10 @@ import X509
 /// old certificate for one sync period after an address change. A device connects to the first address it was told
 /// (its reserve's address from the reserve's activation time) and decides with `ServerTrustEvaluation`.
 ///
-/// Cut off: a device refused at some connection after an activation although it was active (synced within the
-/// activity window) when the activation happened, or had synced at least once since the scenario started — the
-/// devices the product promised to keep. Refused devices that were neither are stragglers coming back.
+/// Cut off: an enrolled device refused at some connection after an activation, whoever it is: active then, or a
+/// straggler coming back after a long absence — the product promises to keep them all. A device whose trust store
+/// no longer verifies the server first walks the signed handover chain, as the agent does (`connect`); those that
+/// did are the recovered ones. Legacy devices (`--legacy-fraction`) cannot walk.
 ///
 /// Store: enrollments, rollovers and lifecycle changes go to the store at once; sync reports are batched
 /// (`SyncRecorder`) and written before every tick that checks readiness, before the scenario starts, and at the end.
@@ -98,7 +99,15 @@ struct SimulationRun {
     let startAnchors: [TrustItem]
 
     var scenarioRolloverID: Int64?
-    var warnings: [String] = []
+    /// Every rollover the scenario started, in order (the chain scenario starts three; the last is `scenarioRolloverID`).
+    var scenarioRolloverIDs: [Int64] = []
+    /// When each of the scenario's stages is due (one, or three for the chain), and how many have started.
+    var stageTimes: [Int64] = []
+    var stagesStarted = 0
+    /// Walks through the handover chain, written with the next flush as the device API writes them.
+    var pendingWalks: [(slot: Int, walk: SyncRequest.Walk)] = []
+    /// The warnings each scenario rollover started with.
+    var warnings: [Int64: [String]] = [:]
     var devicesAtRisk: Int?
     var activations: [SimulationReport.ActivationRecord] = []
     var lastActivation: Int64?
@@ -131,6 +140,7 @@ struct SimulationRun {
         fleet = VirtualFleet.draw(options, random: &random)
         queue = EventQueue(capacity: options.devices)
         recorder = SyncRecorder(count: options.devices, agentVersion: SimulationSetup.agentVersion)
+        stageTimes = Self.stageTimes(options, windowStart: windowStart, end: end)
         learnFacts(of: TrustStore())
         try await refresh(at: 0)
     }
@@ -142,19 +152,16 @@ struct SimulationRun {
         try await enrollFleet()
         phases["enrollment", default: .zero] += mark.duration(to: .now)
         var nextTick: Int64 = 0
-        var scenarioPending = true
         while true {
             let deviceTime = queue.nextTime ?? .max
-            let lifecycleTime = min(nextTick, scenarioPending ? windowStart : .max)
+            let stageTime = stagesStarted < stageTimes.count ? stageTimes[stagesStarted] : .max
+            let lifecycleTime = min(nextTick, stageTime)
             let time = min(deviceTime, lifecycleTime)
             guard time < end else { break }
             if time >= nextBoundary { advanceEpoch(to: time) }
             if lifecycleTime <= deviceTime {
                 let (tickStart, writesBefore) = (ContinuousClock.now, phases["store writes", default: .zero])
-                if scenarioPending, time == windowStart {
-                    scenarioPending = false
-                    try await startScenario(at: time)
-                }
+                if time == stageTime { try await startStage(at: time) }
                 nextTick = try await tick(at: time)
                 phases["lifecycle", default: .zero] += tickStart.duration(to: .now) - (phases["store writes", default: .zero] - writesBefore)
                 continue
@@ -213,70 +220,17 @@ struct SimulationRun {
 
     // MARK: Lifecycle
 
-    private mutating func startScenario(at time: Int64) async throws {
-        try await flush()
-        let operations = RolloverOperations(context)
-        let now = date(time)
-        var started: RolloverOperations.Started?
-        switch options.scenario {
-        case .distributeFirst:
-            started = try await operations.start(certificateID: try enterpriseTarget(), preset: .distributeFirst, now: now, prove: prove)
-        case .proceedNow:
-            let target = try enterpriseTarget()
-            do {
-                started = try await operations.start(certificateID: target, preset: .proceedNow, now: now, prove: prove)
-                devicesAtRisk = 0
-            } catch let refusal as ConfirmationRequired {
-                devicesAtRisk = refusal.devicesAtRisk
-                started = try await operations.start(certificateID: target, preset: .proceedNow, confirm: true, now: now, prove: prove)
-            }
-        case .reserve:
-            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.address)])
-            started = try await operations.start(certificateID: target, preset: .reserve, delay: options.reserveDelay, now: now, prove: prove)
-        case .addressChange:
-            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.newAddress)])
-            started = try await operations.start(certificateID: target, preset: .addressChange, delay: options.reserveDelay,
-                                                 addresses: [SimulationSetup.newAddress], now: now, prove: prove)
-        case .autoReissue:
-            break
-        }
-        if let started {
-            scenarioRolloverID = started.rollover.id
-            warnings += started.warnings
-            try await refresh(at: time)
-            if let activation = started.activation {
-                let readiness = try await store.readiness(rolloverID: activation.rolloverID, activeSince: now.addingTimeInterval(-policy.activityWindow))
-                record(activation, readiness: readiness, at: time)
-            }
-        }
-    }
-
-    private func enterpriseTarget() throws -> Int64 {
-        guard let id = setup.enterpriseCertificateID else { throw SimulationError("no enterprise certificate was prepared") }
-        return id
-    }
-
-    /// The simulator proves a target as far as it can without TLS: its sealed key opens and belongs to it.
-    private var prove: RolloverOperations.Prove {
-        { [context] certificate in
-            guard let keyID = certificate.privateKeyID else { throw SimulationError("certificate \(certificate.id) has no private key") }
-            let key = try await KeyRepository(context).load(id: keyID)
-            guard try Certificate(derEncoded: certificate.der).publicKey == key.publicKey else {
-                throw SimulationError("certificate \(certificate.id)'s key does not belong to it")
-            }
-        }
-    }
-
     /// One lifecycle tick; returns when to tick next. Syncs are flushed first when a readiness check is due, and
     /// the simulator rereads the store afterwards only when the tick could have changed what it mirrors: a check
     /// was due (extension, hold, activation), an activation or reissue happened, or an address change's overlap ended.
-    private mutating func tick(at time: Int64) async throws -> Int64 {
+    mutating func tick(at time: Int64) async throws -> Int64 {
         let now = date(time)
         let due = !Lifecycle.due(lifecycle.rollovers, live: lifecycle.live, now: now).isEmpty
         if due { try await flush() }
         let outcome = try await engine.tick(now: now, prove: prove)
         if options.scenario == .autoReissue, scenarioRolloverID == nil, let reissued = outcome.reissued.first {
             scenarioRolloverID = reissued.id
+            scenarioRolloverIDs.append(reissued.id)
         }
         if due || !outcome.activations.isEmpty || !outcome.reissued.isEmpty || served.overlapEnds.contains(time) {
             try await refresh(at: time)
@@ -288,7 +242,7 @@ struct SimulationRun {
         return max(next, time + 1)
     }
 
-    private mutating func record(_ activation: Activation, readiness: Readiness?, at time: Int64) {
+    mutating func record(_ activation: Activation, readiness: Readiness?, at time: Int64) {
         lastActivation = time
         // Who is expected to stay connected from now on: active devices, and those seen since the scenario began.
         let since = time - Int64(policy.activityWindow.rounded(.up))
@@ -304,7 +258,7 @@ struct SimulationRun {
 
     /// Rereads what changed in the store: the trust material snapshot (a new version empties the step cache), the
     /// mirror's columns for new rollovers, the served certificates and the validity boundaries.
-    private mutating func refresh(at time: Int64) async throws {
+    mutating func refresh(at time: Int64) async throws {
         let fresh = try await material.reload(now: date(time))
         if !Self.same(fresh, snapshot) {
             snapshot = fresh
@@ -328,6 +282,13 @@ struct SimulationRun {
                 instants.formUnion([seconds(parsed.notBefore), seconds(parsed.notAfter), seconds(parsed.notAfter) + 1])
             }
         }
+        // A walk may start from a record only while it is younger than handover-max-age.
+        for host in snapshot.handovers.keys {
+            for record in try await store.handoverRecords(host: host, after: 0, limit: HandoverWalk.maximumRecords) {
+                let tooOld = seconds(record.issuedAt.addingTimeInterval(TimeInterval(snapshot.handoverMaximumAge)))
+                instants.formUnion([tooOld, tooOld + 1])
+            }
+        }
         let sorted = instants.sorted()
         if sorted != boundaries {
             boundaries = sorted
@@ -345,15 +306,20 @@ struct SimulationRun {
     private static func same(_ a: TrustMaterial.Snapshot, _ b: TrustMaterial.Snapshot) -> Bool {
         a.items == b.items && a.withdrawn == b.withdrawn && a.reserve == b.reserve && a.openRollovers == b.openRollovers
             && a.addresses == b.addresses && a.syncPeriod == b.syncPeriod && a.retryAfter == b.retryAfter
+            && a.handovers == b.handovers && a.servedHosts == b.servedHosts && a.handoverMaximumAge == b.handoverMaximumAge
     }
 
     /// Writes the pending sync reports. `changesOnly` (to bound memory) keeps the heartbeats for later: each is
     /// later than any change of its device, so writing it later leaves the store the same.
-    private mutating func flush(changesOnly: Bool = false) async throws {
+    mutating func flush(changesOnly: Bool = false) async throws {
         let started = ContinuousClock.now
         let (ids, platforms) = (fleet.deviceID, fleet.platform)
         let reports = recorder.drain(start: start, heartbeats: !changesOnly, deviceID: { ids[$0] }, platform: { platforms[$0] })
         if !reports.isEmpty { try await store.recordSyncs(reports) }
+        for (slot, walk) in pendingWalks {
+            try await store.recordHandoverWalk(deviceID: ids[slot], from: walk.from, to: walk.to, actor: AuditActor("device:\(ids[slot])"))
+        }
+        pendingWalks.removeAll()
         phases["store writes", default: .zero] += started.duration(to: .now)
     }
 

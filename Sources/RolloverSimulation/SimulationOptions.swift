@@ -18,7 +18,14 @@ public struct SimulationOptions: Sendable, Hashable, Codable {
         case autoReissue = "auto-reissue"
         /// A reissue for a new connection address, handed out as a reserve with the new address.
         case addressChange = "address-change"
+        /// Three distribute-first rollovers `chainStageInterval` apart, each one a handover devices cannot verify with
+        /// what they held before: to a new enterprise root, to a pinned self-signed leaf, then to a second new
+        /// enterprise root. Away devices miss all three and must walk the whole chain.
+        case chain
     }
+
+    /// The chain scenario's stages start this far apart (a stage waits while the one before is still open).
+    public static let chainStageInterval: TimeInterval = 20 * 86_400
 
     /// Where a device enrolling during the run gets the anchors for its first connection.
     public enum EnrollmentAnchors: String, Sendable, Hashable, Codable, CaseIterable {
@@ -42,6 +49,13 @@ public struct SimulationOptions: Sendable, Hashable, Codable {
     public var failingFraction = 0.0
     /// Devices that enroll at a random time during the run instead of at the start.
     public var lateEnrollFraction = 0.02
+    /// Devices that stop syncing one day before the scenario starts and come back `awayDays` later (a laptop on
+    /// leave, a kiosk switched off for the holidays): they miss whole rollovers and must walk the handover chain.
+    public var awayFraction = 0.05
+    public var awayDays: Double = 60
+    /// Devices, drawn apart from the behaviours, that cannot walk handover records (managed by profiles, without
+    /// the agent): what a change devices cannot verify costs them stays visible.
+    public var legacyFraction = 0.0
     public var scenario: Scenario = .distributeFirst
     /// `reserve` and `address-change`: the activation delay ("after N days").
     public var reserveDelay: TimeInterval = 14 * 86_400
@@ -74,14 +88,16 @@ public struct SimulationOptions: Sendable, Hashable, Codable {
         if !(syncPeriod >= 60) { return "--sync-period is at least 1m" }
         if syncPeriod.rounded() != syncPeriod { return "--sync-period is a whole number of seconds" }
         for (name, value) in [("--offline-fraction", offlineFraction), ("--dark-fraction", darkFraction),
-                              ("--failing-fraction", failingFraction), ("--late-enroll-fraction", lateEnrollFraction)]
+                              ("--failing-fraction", failingFraction), ("--late-enroll-fraction", lateEnrollFraction),
+                              ("--away-fraction", awayFraction), ("--legacy-fraction", legacyFraction)]
         where !(0...1).contains(value) {
             return "\(name) is between 0 and 1"
         }
-        if offlineFraction + darkFraction + failingFraction + lateEnrollFraction > 1 + 1e-9 {
+        if offlineFraction + darkFraction + failingFraction + lateEnrollFraction + awayFraction > 1 + 1e-9 {
             return "the behaviour fractions add up to more than 1"
         }
-        if darkFraction > 0, !(darkDays > 0) { return "--dark-days is more than 0" }
+        if darkFraction > 0, !(darkDays > 0) || darkDays > 3650 { return "--dark-days is more than 0 and at most 3650" }
+        if awayFraction > 0, !(awayDays > 0) || awayDays > 3650 { return "--away-days is more than 0 and at most 3650" }
         if !(reserveDelay > 0) { return "--reserve-days is more than 0" }
         if let warmUp, !(warmUp >= 0) || warmUp >= duration { return "the warm-up must end within the simulated days" }
         if effectiveWarmUp >= duration { return "--days must be longer than the warm-up (\(SettingDuration.format(effectiveWarmUp)))" }

@@ -15,6 +15,10 @@ extension SimulationReport {
                 ? "Proceed now without confirmation was refused: \(devicesAtRisk) active device(s) at risk; started again with confirmation"
                 : "Proceed now was not refused: no active device at risk")
         }
+        for earlier in rollovers.dropLast() {
+            lines.append("Rollover \(earlier.id) (\(earlier.preset)) created on day \(Self.day(earlier.createdDay)) for certificate "
+                         + "\(earlier.certificateID.map(String.init) ?? "none"): \(earlier.outcome): \(earlier.detail)")
+        }
         if let rollover {
             lines.append("Rollover \(rollover.id) (\(rollover.preset)) created on day \(Self.day(rollover.createdDay)) for certificate \(rollover.certificateID.map(String.init) ?? "none")")
             for warning in rollover.warnings { lines.append("  warning: \(warning)") }
@@ -35,15 +39,18 @@ extension SimulationReport {
         if !deliveryCounts.isEmpty {
             lines.append("Deliveries at the end: " + DeliveryState.allCases.map { "\(deliveryCounts[$0.description] ?? 0) \($0)" }.joined(separator: ", "))
         }
-        lines.append("Cut off: \(cutOff.count) device(s) could not connect after an activation although active then or seen since the scenario started")
+        lines.append("Cut off: \(cutOff.count) device(s) could not connect after an activation (stragglers coming back included)")
         for example in cutOff.examples.prefix(5) {
             lines.append("  \(example.name) (id \(example.id.map(String.init) ?? "-"), \(example.behaviour)) on day \(Self.day(example.day)): \(example.reason)")
         }
         if cutOff.count > 5 { lines.append("  … \(cutOff.count - 5) more (--json lists 20 examples and every device)") }
+        let walks = recovered.byRecordsWalked.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }.map { "\($0.value) walked \($0.key)" }.joined(separator: ", ")
+        lines.append("Recovered: \(recovered.count) device(s) caught up through the signed handover chain, \(recovered.recordsWalked) record(s) in all"
+                     + (walks.isEmpty ? "" : " (\(walks))"))
         let byBehaviour = stragglers.byBehaviour.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append("Stragglers: \(stragglers.count) device(s) never synced from the scenario's start on"
                      + (byBehaviour.isEmpty ? "" : " (\(byBehaviour))")
-                     + "; \(stragglers.refusedOnReturn) refused when they came back, \(stragglers.refusedIfReturningAtEnd) would be refused at the end")
+                     + "; \(stragglers.refusedIfReturningAtEnd) would be refused if they came back at the end")
         if !stragglers.ids.isEmpty {
             let shown = stragglers.ids.prefix(20).map(String.init).joined(separator: ", ")
             lines.append("  ids: \(shown)" + (stragglers.ids.count > 20 ? " … and \(stragglers.ids.count - 20) more" : ""))

@@ -20,7 +20,10 @@ public struct SimulationReport: Sendable, Codable, Hashable {
     public var startedAt: Date?
     public var fleet: [String: Int]
 
+    /// The scenario's rollover (the chain's last).
     public var rollover: RolloverOutcome?
+    /// Every rollover the scenario started, in order.
+    public var rollovers: [RolloverOutcome]
     /// Proceed now: how many active devices the refusal without confirmation named at risk.
     public var proceedNowDevicesAtRisk: Int?
     public var activations: [ActivationRecord]
@@ -31,10 +34,13 @@ public struct SimulationReport: Sendable, Codable, Hashable {
     /// The scenario rollover's deliveries at the end, by state (from the store).
     public var deliveryCounts: [String: Int]
 
-    /// Devices that could not connect at some time after an activation although they were expected to stay
-    /// connected: active (synced within the activity window) when it activated, or synced at least once since the
-    /// scenario started. The number the product exists to keep at zero.
+    /// Enrolled devices that could not connect at some time after an activation, whether they were active then or
+    /// came back after a long absence (after walking the handover chain, if they could). The number the product
+    /// exists to keep at zero.
     public var cutOff: DeviceGroup
+    /// Devices that did not trust the server's certificate with what they held and caught up through the signed
+    /// handover chain (away through whole rollovers, or enrolling from an old enrollment file).
+    public var recovered: Recovered
     /// Enrolled devices, not cut off, that never synced from the scenario's start to the end.
     public var stragglers: Stragglers
     /// Devices enrolling during the run that could not verify the server with their enrollment file's anchors.
@@ -95,13 +101,22 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var examples: [DeviceExample]
     }
 
+    public struct Recovered: Sendable, Codable, Hashable {
+        public var count: Int
+        /// Handover records walked, all devices together.
+        public var recordsWalked: Int
+        /// Devices by how many records they walked in all ("1", "2", ...).
+        public var byRecordsWalked: [String: Int]
+        public var byBehaviour: [String: Int]
+        /// Up to 20, earliest first (the reason says how many records).
+        public var examples: [DeviceExample]
+    }
+
     public struct Stragglers: Sendable, Codable, Hashable {
         public var count: Int
         public var ids: [Int64]
         public var byBehaviour: [String: Int]
-        /// Came back after an activation and were refused (they had not synced since the scenario started).
-        public var refusedOnReturn: Int
-        /// Would be refused if they connected at the end, with what they hold.
+        /// Would be refused if they connected at the end with what they hold, after walking the handover chain.
         public var refusedIfReturningAtEnd: Int
     }
 
@@ -119,7 +134,11 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         /// How often the scenario rollover's material was sent to it.
         public var deliveryAttempts: Int?
         public var cutOffDay: Double?
-        public var refusedOnReturnDay: Double?
+        /// When it first caught up through handover records, and how many it walked in all.
+        public var recoveredDay: Double?
+        public var recordsWalked: Int
+        /// It cannot walk handover records (`--legacy-fraction`).
+        public var legacy: Bool
         public var straggler: Bool
     }
 
@@ -146,6 +165,7 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         copy.enrollmentRefused.examples = enrollmentRefused.examples.map { var example = $0; example.reason = Self.neutral(example.reason); return example }
         copy.alertExamples = alertExamples.map { var alert = $0; alert.message = Self.neutral(alert.message); return alert }
         copy.rollover?.warnings = rollover?.warnings.map(Self.neutral) ?? []
+        copy.rollovers = rollovers.map { var outcome = $0; outcome.warnings = outcome.warnings.map(Self.neutral); return outcome }
         return copy
     }
 

@@ -64,27 +64,43 @@ extension SimulationRun {
         if next < end { queue.push(time: next, slot: slot) }
     }
 
-    /// A late enroller's enrollment: the TLS connection is verified with the enrollment file's anchors, then the
-    /// device is inserted as the device API inserts it and applies the enrollment answer.
+    /// A late enroller's enrollment: the TLS connection is verified with the enrollment file's trust state (walking
+    /// the handover chain from the file's sequence when that fails, as the agent does), then the device is inserted
+    /// as the device API inserts it and applies the enrollment answer.
     mutating func enroll(_ slot: Int, at time: Int64) async throws -> Bool {
-        let anchors = options.enrollmentAnchors == .atStart
-            ? startAnchors : snapshot.items.filter { $0.item.role == .anchor && $0.rolloverID == nil }.map(\.item)
-        let host = options.enrollmentAnchors == .atStart ? Int32(0) : hostID(snapshot.addresses.first ?? SimulationSetup.address)
-        let bootstrap = TrustStore(anchors: anchors)
-        let verdict = try await verdict(trust: intern(bootstrap), host: host, at: time)
-        guard case .trusted = verdict else {
+        let file: TrustStore
+        let host: Int32
+        switch options.enrollmentAnchors {
+        case .atStart:
+            file = TrustStore(anchors: startAnchors, handoverSequence: 0)
+            host = 0
+        case .current:
+            // As the admin API writes a file: the whole current state and the handover sequence it is at.
+            let items = snapshot.items.map(\.item)
+            file = TrustStore(anchors: items.filter { $0.role == .anchor }, pins: items.filter { $0.role == .pin },
+                              handoverSequence: snapshot.handoverPosition(host: nil).sequence)
+            host = hostID(snapshot.addresses.first ?? SimulationSetup.address)
+        }
+        let bootstrap: TrustStore
+        let walked: SyncRequest.Walk?
+        switch try await connect(trust: intern(file), host: host, at: time, slot: slot) {
+        case .refused(let reason):
             refusedConnections += 1
-            if fleet.enrollmentRefusedAt[slot] == VirtualFleet.never, case .refused(let reason) = verdict {
+            if fleet.enrollmentRefusedAt[slot] == VirtualFleet.never {
                 fleet.enrollmentRefusedAt[slot] = time
                 fleet.enrollmentRefusedReason[slot] = reasons.id(reason)
             }
             return false
+        case .trusted(_, let trust, let walk):
+            bootstrap = stores[trust]
+            walked = walk
         }
         guard let id = try await store.insertDevices([newDevice(at: time)(slot)], deliveryState: .delivered, actor: context.actor).first else {
             throw SimulationError("the store did not enroll \(fleet.name(slot))")
         }
         fleet.deviceID[slot] = id
         fleet.enrollAt[slot] = time
+        if let walked { recordWalk(walked, slot: slot, at: time) }
         mirror.enroll(slot, open: snapshot.openRollovers, state: .delivered, at: startSeconds + time)
         let answer = DeviceSync.enrollment(snapshot: snapshot, now: date(time), nextSync: snapshot.syncPeriod)
         fleet.trust[slot] = intern(TrustUpdate.apply(answer, to: bootstrap, now: date(time)).store)
@@ -100,7 +116,7 @@ extension SimulationRun {
         let deliveries = deliveriesKey(slot, at: time)
         let key = StepKey(trust: trust, unreported: fleet.unreported[slot], reportedHeld: fleet.reportedHeld[slot], host: host,
                           served: routes[Int(host)].certificate(at: time), deliveries: deliveries ?? 0,
-                          flags: (reserveActive ? 1 : 0) | (failing ? 2 : 0))
+                          flags: (reserveActive ? 1 : 0) | (failing ? 2 : 0) | (fleet.legacy[slot] ? 4 : 0))
         return (key, deliveries != nil)
     }
 
@@ -134,13 +150,16 @@ extension SimulationRun {
             return false
         case .synced(let step):
             syncs += 1
-            if step.held == nil, step.deliveries.isEmpty {
+            if let walked = step.walked { recordWalk(walked, slot: slot, at: time) }
+            if step.held == nil, step.deliveries.isEmpty, step.walked == nil, step.sequence == fleet.reportedSequence[slot] {
                 recorder.heartbeat(slot: slot, at: time)
             } else {
                 let absolute = startSeconds + time
                 for update in step.deliveries { mirror.record(update, slot: slot, at: absolute) }
                 recorder.change(SyncReport(deviceID: fleet.deviceID[slot], seenAt: date(time), agentVersion: SimulationSetup.agentVersion,
-                                           platform: fleet.platform[slot], held: step.held, deliveries: step.deliveries), slot: slot)
+                                           platform: fleet.platform[slot], held: step.held, deliveries: step.deliveries,
+                                           handoverSequence: step.sequence), slot: slot)
+                if let sequence = step.sequence { fleet.reportedSequence[slot] = sequence }
             }
             fleet.trust[slot] = step.trust
             fleet.unreported[slot] = step.unreported
@@ -151,18 +170,20 @@ extension SimulationRun {
         }
     }
 
-    /// The real code for one connection and sync: verify the served chain, answer as the device API does, apply
-    /// the answer as the agent does (and, for a failing device, fail the write as `DeviceAgent` reports it).
+    /// The real code for one connection and sync: verify the served chain (walking the handover chain when that
+    /// fails), answer as the device API does, apply the answer as the agent does (and, for a failing device, fail
+    /// the write as `DeviceAgent` reports it).
     mutating func step(_ slot: Int, key: StepKey, at time: Int64) async throws -> StepOutcome {
-        let verdict = try await verdict(trust: key.trust, host: key.host, at: time)
-        guard case .trusted(let through) = verdict else {
-            if case .refused(let reason) = verdict { return .refused(reason: reasons.id(reason)) }
-            return .refused(reason: 0)
+        let (through, trust, walked): (Set<String>, Int32, SyncRequest.Walk?)
+        switch try await connect(trust: key.trust, host: key.host, at: time, slot: slot) {
+        case .refused(let reason): return .refused(reason: reasons.id(reason))
+        case .trusted(let verified, let reached, let walk): (through, trust, walked) = (verified, reached, walk)
         }
         let now = date(time)
-        let current = stores[key.trust]
-        let request = SyncRequest(deviceID: fleet.deviceID[slot], agentVersion: SimulationSetup.agentVersion, platform: fleet.platform[slot],
-                                  held: current.held, results: results[key.unreported])
+        let current = stores[trust]
+        var request = SyncRequest(deviceID: fleet.deviceID[slot], agentVersion: SimulationSetup.agentVersion, platform: fleet.platform[slot],
+                                  held: current.held, results: results[key.unreported], handoverSequence: current.handoverSequence ?? 0)
+        request.walked = walked
         let (response, report) = DeviceSync.answer(request, deviceID: fleet.deviceID[slot], deliveries: mirror.deliveries(slot, columns: openColumns),
                                                    previouslyHeld: Set(helds[key.reportedHeld]), snapshot: snapshot, now: now,
                                                    nextSync: snapshot.syncPeriod)
@@ -175,7 +196,51 @@ extension SimulationRun {
         }
         let held = Set(request.held.map { $0.lowercased() }).sorted()
         return .synced(SyncedStep(trust: intern(kept), unreported: results.id(outcomes), reportedHeld: helds.id(held), held: report.held,
-                                  deliveries: report.deliveries))
+                                  deliveries: report.deliveries, sequence: report.handoverSequence, walked: walked))
+    }
+
+    /// A connection as `DeviceAgent` makes it: the served chain verified with the trust store; when that fails, a
+    /// device running the agent walks the handover chain the server offers (`HandoverWalk.catchUp`, reading the
+    /// page the route would answer) and verifies the served chain again with the state it reached. Legacy devices
+    /// and failing ones (which cannot write the state they reached) stay refused.
+    mutating func connect(trust: Int32, host: Int32, at time: Int64, slot: Int) async throws -> Connection {
+        let first = try await verdict(trust: trust, host: host, at: time)
+        guard case .refused(let reason) = first else {
+            if case .trusted(let through) = first { return .trusted(through: through, trust: trust, walked: nil) }
+            return .refused(reason: "")
+        }
+        guard !fleet.legacy[slot] else { return .refused(reason: reason) }
+        let outcome: HandoverWalk.Outcome
+        let walkKey = WalkKey(trust: trust, host: host)
+        if options.memoize, let known = cache.walks[walkKey] {
+            outcome = known
+        } else {
+            let (snapshot, store, name) = (snapshot, store, hosts[host])
+            outcome = await HandoverWalk.catchUp(from: stores[trust], host: name, now: date(time)) { after in
+                try await HandoverPage.answer(host: name, after: after, snapshot: snapshot, store: store)
+            }
+            if options.memoize { cache.walks[walkKey] = outcome }
+        }
+        switch outcome {
+        case .refused(let why):
+            return .refused(reason: "\(reason); \(why)")
+        case .walked(let state, let from, let to):
+            if fleet.behaviour[slot] == .failing {
+                return .refused(reason: "\(reason); the trust state reached through handover records \(from + 1)...\(to) could not be written: simulated install failure")
+            }
+            let reached = intern(state)
+            guard case .trusted(let through) = try await verdict(trust: reached, host: host, at: time) else {
+                return .refused(reason: "\(reason); the server's certificate does not verify with the state reached through handover records \(from + 1)...\(to) either")
+            }
+            return .trusted(through: through, trust: reached, walked: SyncRequest.Walk(from: from, to: to))
+        }
+    }
+
+    /// A walk the device reports in its next sync, written to the store with the next flush.
+    mutating func recordWalk(_ walk: SyncRequest.Walk, slot: Int, at time: Int64) {
+        if fleet.recoveredAt[slot] == VirtualFleet.never { fleet.recoveredAt[slot] = time }
+        fleet.walkedRecords[slot] += Int32(walk.to - walk.from)
+        pendingWalks.append((slot, walk))
     }
 
     mutating func verdict(trust: Int32, host: Int32, at time: Int64) async throws -> ServerTrustEvaluation.Verdict {
@@ -210,13 +275,9 @@ extension SimulationRun {
             if fleet.refusedBeforeActivationAt[slot] == VirtualFleet.never { fleet.refusedBeforeActivationAt[slot] = time }
             return
         }
-        if fleet.expected[slot] || fleet.firstSuccessInWindow[slot] != VirtualFleet.never {
-            if fleet.cutOffAt[slot] == VirtualFleet.never {
-                fleet.cutOffAt[slot] = time
-                fleet.cutOffReason[slot] = reason
-            }
-        } else if fleet.refusedOnReturnAt[slot] == VirtualFleet.never {
-            fleet.refusedOnReturnAt[slot] = time
+        if fleet.cutOffAt[slot] == VirtualFleet.never {
+            fleet.cutOffAt[slot] = time
+            fleet.cutOffReason[slot] = reason
         }
     }
 

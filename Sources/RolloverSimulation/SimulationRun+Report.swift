@@ -14,39 +14,13 @@ extension SimulationRun {
         let endDate = date(end)
         let activeSince = endDate.addingTimeInterval(-policy.activityWindow)
 
-        var rollover: SimulationReport.RolloverOutcome?
+        var rollovers: [SimulationReport.RolloverOutcome] = []
+        for id in scenarioRolloverIDs {
+            if let outcome = try await outcome(ofRollover: id, activeSince: activeSince) { rollovers.append(outcome) }
+        }
         var deliveryCounts: [String: Int] = [:]
         var scenarioColumn: Int?
-        if let id = scenarioRolloverID, let record = try await store.rollover(id: id) {
-            let activation = activations.first { $0.rolloverID == id }
-            var outcome: String
-            var detail: String
-            var readinessAtEnd: Readiness?
-            switch record.state {
-            case .completed:
-                outcome = "activated"
-                detail = "activated on day \(Self.format(activation?.day ?? day(seconds(record.completedAt ?? record.checkAt))))"
-            case .cancelled:
-                outcome = "cancelled"
-                detail = "cancelled on day \(Self.format(day(seconds(record.completedAt ?? record.checkAt))))"
-            case .open:
-                readinessAtEnd = try await store.readiness(rolloverID: id, activeSince: activeSince)
-                if let heldAt = record.heldAt {
-                    outcome = "held"
-                    detail = "held on the old certificate since day \(Self.format(day(seconds(heldAt)))), past its deadline (day \(Self.format(day(seconds(record.deadline)))))"
-                } else if RolloverPreset(rawValue: record.preset)?.deliversReserve == true {
-                    outcome = "not activated"
-                    detail = "activates on day \(Self.format(day(seconds(record.checkAt)))), after the end of the run"
-                } else {
-                    outcome = "not activated"
-                    detail = "next readiness check on day \(Self.format(day(seconds(record.checkAt)))) (deadline day \(Self.format(day(seconds(record.deadline)))))"
-                }
-                if let readinessAtEnd { detail += "; at the end \(readinessAtEnd.summary)" }
-            }
-            rollover = .init(id: id, preset: record.preset, certificateID: record.certificateID, createdDay: day(seconds(record.createdAt)),
-                             outcome: outcome, detail: detail, activatedDay: record.state == .completed ? activation?.day : nil,
-                             extensions: record.extensions, heldDay: record.heldAt.map { day(seconds($0)) },
-                             readinessAtActivation: activation?.readiness, readinessAtEnd: readinessAtEnd, warnings: warnings)
+        if let id = scenarioRolloverID {
             for (state, count) in try await store.deliveryCounts(rolloverID: id) where count > 0 { deliveryCounts[state.description] = count }
             scenarioColumn = mirror.column(for: id)
         }
@@ -58,13 +32,15 @@ extension SimulationRun {
             SimulationReport.AlertExample(day: day(seconds($0.at)), code: $0.alert.code, severity: $0.alert.severity.rawValue, message: $0.alert.message)
         }
 
-        // Cut off, stragglers, refused enrollments.
+        // Cut off, recovered, stragglers, refused enrollments.
         var cutOff: [(Int64, Int)] = []
+        var recovered: [(Int64, Int)] = []
         var stragglers: [Int] = []
         var refusedEnrollments: [(Int64, Int)] = []
         var refusedBeforeActivation = 0
         for slot in 0..<fleet.count {
             if fleet.refusedBeforeActivationAt[slot] != VirtualFleet.never { refusedBeforeActivation += 1 }
+            if fleet.recoveredAt[slot] != VirtualFleet.never { recovered.append((fleet.recoveredAt[slot], slot)) }
             if fleet.cutOffAt[slot] != VirtualFleet.never {
                 cutOff.append((fleet.cutOffAt[slot], slot))
             } else if fleet.deviceID[slot] != 0, fleet.firstSuccessInWindow[slot] == VirtualFleet.never {
@@ -75,13 +51,20 @@ extension SimulationRun {
             }
         }
         cutOff.sort { $0 < $1 }
+        recovered.sort { $0 < $1 }
+        var recoveredByRecords: [String: Int] = [:]
+        var recoveredByBehaviour: [String: Int] = [:]
+        for (_, slot) in recovered {
+            recoveredByRecords[String(fleet.walkedRecords[slot]), default: 0] += 1
+            recoveredByBehaviour[fleet.behaviour[slot].rawValue, default: 0] += 1
+        }
         refusedEnrollments.sort { $0 < $1 }
         var refusedIfReturning = 0
         var stragglersByBehaviour: [String: Int] = [:]
         for slot in stragglers {
             stragglersByBehaviour[fleet.behaviour[slot].rawValue, default: 0] += 1
             let trust = fleet.trust[slot]
-            if case .refused = try await verdict(trust: trust, host: host(of: trust, at: end - 1), at: end - 1) { refusedIfReturning += 1 }
+            if case .refused = try await connect(trust: trust, host: host(of: trust, at: end - 1), at: end - 1, slot: slot) { refusedIfReturning += 1 }
         }
 
         let devicesAtEnd = (0..<fleet.count).map { slot in
@@ -94,7 +77,8 @@ extension SimulationRun {
                 deliveryState: scenarioColumn.flatMap { mirror.state($0, slot)?.description },
                 deliveryAttempts: scenarioColumn.flatMap { mirror.state($0, slot) == nil ? nil : mirror.attempts($0, slot) },
                 cutOffDay: fleet.cutOffAt[slot] == VirtualFleet.never ? nil : day(fleet.cutOffAt[slot]),
-                refusedOnReturnDay: fleet.refusedOnReturnAt[slot] == VirtualFleet.never ? nil : day(fleet.refusedOnReturnAt[slot]),
+                recoveredDay: fleet.recoveredAt[slot] == VirtualFleet.never ? nil : day(fleet.recoveredAt[slot]),
+                recordsWalked: Int(fleet.walkedRecords[slot]), legacy: fleet.legacy[slot],
                 straggler: fleet.deviceID[slot] != 0 && fleet.cutOffAt[slot] == VirtualFleet.never && fleet.firstSuccessInWindow[slot] == VirtualFleet.never)
         }
         var fleetCounts: [String: Int] = [:]
@@ -104,11 +88,16 @@ extension SimulationRun {
             scenario: options.scenario.rawValue, seed: options.seed, devices: options.devices, days: options.days, syncPeriodSeconds: snapshot.syncPeriod,
             warmUpDays: day(windowStart), scenarioStartDay: day(windowStart),
             initialExpiryDay: day(seconds(setup.initialExpiry)), settings: setup.settings, startedAt: start, fleet: fleetCounts,
-            rollover: rollover, proceedNowDevicesAtRisk: devicesAtRisk, activations: activations, alerts: alerts, alertExamples: alertExamples,
+            rollover: rollovers.last, rollovers: rollovers, proceedNowDevicesAtRisk: devicesAtRisk, activations: activations, alerts: alerts, alertExamples: alertExamples,
             deliveryCounts: deliveryCounts,
             cutOff: .init(count: cutOff.count, examples: cutOff.prefix(20).map { example($0.1, at: $0.0, reason: fleet.cutOffReason[$0.1]) }),
+            recovered: .init(count: recovered.count, recordsWalked: recovered.reduce(0) { $0 + Int(fleet.walkedRecords[$1.1]) },
+                             byRecordsWalked: recoveredByRecords, byBehaviour: recoveredByBehaviour,
+                             examples: recovered.prefix(20).map { recoveredAt, slot in
+                                 SimulationReport.DeviceExample(id: fleet.deviceID[slot], name: fleet.name(slot), behaviour: fleet.behaviour[slot].rawValue,
+                                                                day: day(recoveredAt), reason: "walked \(fleet.walkedRecords[slot]) handover record(s)")
+                             }),
             stragglers: .init(count: stragglers.count, ids: stragglers.map { fleet.deviceID[$0] }, byBehaviour: stragglersByBehaviour,
-                              refusedOnReturn: stragglers.filter { fleet.refusedOnReturnAt[$0] != VirtualFleet.never }.count,
                               refusedIfReturningAtEnd: refusedIfReturning),
             enrollmentRefused: .init(count: refusedEnrollments.count,
                                      examples: refusedEnrollments.prefix(20).map { example($0.1, at: $0.0, reason: fleet.enrollmentRefusedReason[$0.1]) }),
@@ -117,6 +106,40 @@ extension SimulationRun {
             performance: .init(wallSeconds: wall, syncsPerSecond: wall > 0 ? Double(syncs) / wall : 0, storeReportsWritten: recorder.rowsWritten,
                                stepCacheHits: cache.hits, stepCacheMisses: cache.misses, trustEvaluations: cache.evaluations,
                                phases: phases.mapValues { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }))
+    }
+
+    /// What became of one of the scenario's rollovers, from the store.
+    private func outcome(ofRollover id: Int64, activeSince: Date) async throws -> SimulationReport.RolloverOutcome? {
+        guard let record = try await store.rollover(id: id) else { return nil }
+        let activation = activations.first { $0.rolloverID == id }
+        var outcome: String
+        var detail: String
+        var readinessAtEnd: Readiness?
+        switch record.state {
+        case .completed:
+            outcome = "activated"
+            detail = "activated on day \(Self.format(activation?.day ?? day(seconds(record.completedAt ?? record.checkAt))))"
+        case .cancelled:
+            outcome = "cancelled"
+            detail = "cancelled on day \(Self.format(day(seconds(record.completedAt ?? record.checkAt))))"
+        case .open:
+            readinessAtEnd = try await store.readiness(rolloverID: id, activeSince: activeSince)
+            if let heldAt = record.heldAt {
+                outcome = "held"
+                detail = "held on the old certificate since day \(Self.format(day(seconds(heldAt)))), past its deadline (day \(Self.format(day(seconds(record.deadline)))))"
+            } else if RolloverPreset(rawValue: record.preset)?.deliversReserve == true {
+                outcome = "not activated"
+                detail = "activates on day \(Self.format(day(seconds(record.checkAt)))), after the end of the run"
+            } else {
+                outcome = "not activated"
+                detail = "next readiness check on day \(Self.format(day(seconds(record.checkAt)))) (deadline day \(Self.format(day(seconds(record.deadline)))))"
+            }
+            if let readinessAtEnd { detail += "; at the end \(readinessAtEnd.summary)" }
+        }
+        return .init(id: id, preset: record.preset, certificateID: record.certificateID, createdDay: day(seconds(record.createdAt)),
+                     outcome: outcome, detail: detail, activatedDay: record.state == .completed ? activation?.day : nil,
+                     extensions: record.extensions, heldDay: record.heldAt.map { day(seconds($0)) },
+                     readinessAtActivation: activation?.readiness, readinessAtEnd: readinessAtEnd, warnings: warnings[id] ?? [])
     }
 
     /// The host a device with this trust store connects to at `time`.
@@ -161,6 +184,10 @@ extension SimulationRun {
             let lastSeen = try await store.device(id: id)?.lastSeenAt
             let expected = fleet.lastSuccess[slot] == VirtualFleet.never ? nil : date(fleet.lastSuccess[slot])
             if lastSeen != expected { problems.append("device \(id): last seen \(lastSeen.map { "\($0)" } ?? "never") in the store, \(expected.map { "\($0)" } ?? "never") in the simulator") }
+            let sequence = try await store.device(id: id)?.handoverSequence ?? -1
+            if sequence != fleet.reportedSequence[slot] {
+                problems.append("device \(id): the store records handover sequence \(sequence), the simulator \(fleet.reportedSequence[slot])")
+            }
             if try await store.deviceTrust(deviceID: id) != helds[fleet.reportedHeld[slot]] {
                 problems.append("device \(id): the store records another trust store than the device last reported")
             }

@@ -17,11 +17,15 @@ struct SimulationSetup {
     static let address = "mdm.example.test"
     static let newAddress = "mdm-new.example.test"
     static let agentVersion = "simulator"
+    static let chainStages = 3
 
     let context: ServiceContext
     let start: Date
     /// The distribute-first and proceed-now target.
     var enterpriseCertificateID: Int64?
+    /// The chain scenario's targets, in order: the enterprise certificate, a pinned self-signed leaf, a certificate
+    /// from a second enterprise root.
+    var chainCertificateIDs: [Int64] = []
     /// When the certificate live at the start expires.
     var initialExpiry: Date
     /// Settings written, as given (the sync period included).
@@ -55,14 +59,41 @@ struct SimulationSetup {
 
         var setup = SimulationSetup(context: context, start: start, enterpriseCertificateID: nil, initialExpiry: liveCertificate.notValidAfter,
                                     settings: settings)
-        if options.scenario == .distributeFirst || options.scenario == .proceedNow {
-            let enterprise = try CertificateAuthority.createRoot(commonName: "Example Enterprise Root CA", now: start)
+        if [.distributeFirst, .proceedNow, .chain].contains(options.scenario) {
+            setup.enterpriseCertificateID = try await storeEnterprise("Example Enterprise Root CA", start: start, context: context)
+        }
+        if options.scenario == .chain, let enterprise = setup.enterpriseCertificateID {
             let key = try KeyType.ecP256.generate()
-            setup.enterpriseCertificateID = try await storeStaged(
-                try enterprise.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: key.publicKey, now: start),
-                key: key, chain: [enterprise.certificate], source: .imported, context: context)
+            let pinned = try await storeStaged(try selfSignedLeaf(key: key, now: start), key: key, chain: [], source: .imported, context: context)
+            let second = try await storeEnterprise("Example Enterprise Root CA 2", start: start, context: context)
+            setup.chainCertificateIDs = [enterprise, pinned, second]
         }
         return setup
+    }
+
+    /// A server certificate from a new enterprise root devices do not trust yet, imported with its chain.
+    private static func storeEnterprise(_ rootName: String, start: Date, context: ServiceContext) async throws -> Int64 {
+        let enterprise = try CertificateAuthority.createRoot(commonName: rootName, now: start)
+        let key = try KeyType.ecP256.generate()
+        return try await storeStaged(
+            try enterprise.issueServerCertificate(for: [try ConnectionAddress(address)], publicKey: key.publicKey, now: start),
+            key: key, chain: [enterprise.certificate], source: .imported, context: context)
+    }
+
+    /// A self-signed server certificate, as an appliance makes one: imported without a chain, devices pin it.
+    private static func selfSignedLeaf(key: Certificate.PrivateKey, now: Date) throws -> Certificate {
+        let name = try DistinguishedName { CommonName(address) }
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(397 * 86_400),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames([.dnsName(address)])
+            },
+            issuerPrivateKey: key)
     }
 
     /// Stores a certificate staged with its chain and its key sealed, as an import (or the CA) does.

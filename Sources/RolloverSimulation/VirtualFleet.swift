@@ -14,6 +14,8 @@ public enum DeviceBehaviour: String, Sendable, Hashable, Codable, CaseIterable {
     case failing
     /// Enrolls at a random time during the run.
     case lateEnroll = "late-enroll"
+    /// Stops syncing one day before the scenario starts and comes back `--away-days` later.
+    case away
 }
 
 /// The virtual devices, as parallel arrays indexed by slot (0..<count): a 100,000-device fleet is a few megabytes
@@ -42,11 +44,16 @@ struct VirtualFleet {
     var lastSuccess: [Int64]
     /// The first successful sync at or after the scenario's start.
     var firstSuccessInWindow: [Int64]
-    /// Refused after an activation while it was expected to stay connected (see `expected`): cut off.
+    /// Refused at a connection after an activation: cut off (whether it was active then or a straggler coming back).
     var cutOffAt: [Int64]
     var cutOffReason: [Int32]
-    /// Refused after an activation without being expected to stay connected (a straggler coming back).
-    var refusedOnReturnAt: [Int64]
+    /// Cannot walk handover records (managed without the agent); drawn apart from the behaviour.
+    var legacy: [Bool]
+    /// The first time the device caught up through handover records, and how many records it walked in all.
+    var recoveredAt: [Int64]
+    var walkedRecords: [Int32]
+    /// The handover sequence the store records for the device (-1: none reported yet).
+    var reportedSequence: [Int]
     var refusedBeforeActivationAt: [Int64]
     var enrollmentRefusedAt: [Int64]
     var enrollmentRefusedReason: [Int32]
@@ -68,7 +75,10 @@ struct VirtualFleet {
         firstSuccessInWindow = Array(repeating: Self.never, count: count)
         cutOffAt = Array(repeating: Self.never, count: count)
         cutOffReason = Array(repeating: -1, count: count)
-        refusedOnReturnAt = Array(repeating: Self.never, count: count)
+        legacy = Array(repeating: false, count: count)
+        recoveredAt = Array(repeating: Self.never, count: count)
+        walkedRecords = Array(repeating: 0, count: count)
+        reportedSequence = Array(repeating: -1, count: count)
         refusedBeforeActivationAt = Array(repeating: Self.never, count: count)
         enrollmentRefusedAt = Array(repeating: Self.never, count: count)
         enrollmentRefusedReason = Array(repeating: -1, count: count)
@@ -79,14 +89,17 @@ struct VirtualFleet {
 
     func isDark(_ slot: Int, at time: Int64) -> Bool { time >= darkStart[slot] && time < darkEnd[slot] }
 
-    /// Draws every device's behaviour, platform and times from the seed, in slot order.
+    /// Draws every device's behaviour, platform and times from the seed, in slot order. Legacy devices come from
+    /// a generator of their own, so that asking for some leaves every other draw of the seed as it was.
     static func draw(_ options: SimulationOptions, random: inout SimulationRandom) -> VirtualFleet {
         var fleet = VirtualFleet(count: options.devices)
         let duration = options.duration
         let thresholds: [(Double, DeviceBehaviour)] = [
             (options.offlineFraction, .offline), (options.darkFraction, .dark), (options.failingFraction, .failing),
-            (options.lateEnrollFraction, .lateEnroll),
+            (options.lateEnrollFraction, .lateEnroll), (options.awayFraction, .away),
         ]
+        var legacyRandom = SimulationRandom(seed: options.seed ^ 0x6C65_6761_6379_0000)
+        let awayStart = max(0, Int64(options.effectiveWarmUp.rounded()) - 86_400)
         for slot in 0..<options.devices {
             var draw = random.unit()
             var behaviour = DeviceBehaviour.normal
@@ -104,6 +117,11 @@ struct VirtualFleet {
                 fleet.darkStart[slot] = darkStart
                 fleet.darkEnd[slot] = darkStart + Int64((options.darkDays * 86_400).rounded())
             }
+            if behaviour == .away {
+                fleet.darkStart[slot] = awayStart
+                fleet.darkEnd[slot] = awayStart + Int64((options.awayDays * 86_400).rounded())
+            }
+            fleet.legacy[slot] = legacyRandom.unit() < options.legacyFraction
         }
         return fleet
     }

@@ -12,19 +12,23 @@ struct SimulateCommand: AsyncParsableCommand {
             Runs the real lifecycle, device sync decisions and agent core against a real store (a temporary SQLite \
             database unless --data or --database is given). The fleet enrolls on day 0; the scenario starts after a \
             warm-up (one day, or two sync periods). Durations: 90s, 30m, 12h, 7d (a bare number is days).
-            Cut off: devices that could not connect after an activation although they were active then or had synced \
-            since the scenario started. Stragglers: devices that never synced from the scenario's start on.
+            Cut off: every enrolled device that could not connect after an activation, stragglers coming back included \
+            (devices running the agent first walk the signed handover chain; those that did are counted as recovered). \
+            Stragglers: devices that never synced from the scenario's start on.
             """)
 
     @Option(help: "How many devices.") var devices = 1000
     @Option(help: "How many days to simulate, from the fleet's enrollment.") var days: Double = 30
     @Option(help: "How often devices sync (sync-period-seconds).") var syncPeriod = "1h"
-    @Option(help: "distribute-first, reserve, proceed-now, auto-reissue or address-change.") var scenario = SimulationOptions.Scenario.distributeFirst.rawValue
+    @Option(help: "distribute-first, reserve, proceed-now, auto-reissue, address-change or chain (three handovers 20 days apart).") var scenario = SimulationOptions.Scenario.distributeFirst.rawValue
     @Option(help: "Fraction of devices that never sync after enrolling.") var offlineFraction = 0.02
     @Option(help: "Fraction of devices that go dark once, for --dark-days, at a random time.") var darkFraction = 0.05
     @Option(help: "How long dark devices stay dark.") var darkDays = "10d"
     @Option(help: "Fraction of devices whose every install fails.") var failingFraction = 0.0
     @Option(help: "Fraction of devices that enroll at a random time during the run.") var lateEnrollFraction = 0.02
+    @Option(help: "Fraction of devices that stop syncing a day before the scenario and come back --away-days later.") var awayFraction = 0.05
+    @Option(help: "How long away devices stay away.") var awayDays = "60d"
+    @Option(help: "Fraction of devices that cannot walk handover records (managed without the agent).") var legacyFraction = 0.0
     @Option(help: "reserve and address-change: the activation delay.") var reserveDays = "14d"
     @Option(help: "The warm-up before the scenario starts (default: 1d, or two sync periods if longer).") var warmUp: String?
     @Option(help: "Where late enrollers get their first anchors: start (one enrollment file made at the start) or current (a fresh one each).")
@@ -53,6 +57,9 @@ struct SimulateCommand: AsyncParsableCommand {
         options.darkDays = try Self.duration(darkDays, "--dark-days") / 86_400
         options.failingFraction = failingFraction
         options.lateEnrollFraction = lateEnrollFraction
+        options.awayFraction = awayFraction
+        options.awayDays = try Self.duration(awayDays, "--away-days") / 86_400
+        options.legacyFraction = legacyFraction
         options.reserveDelay = try Self.duration(reserveDays, "--reserve-days")
         options.warmUp = try warmUp.map { try Self.duration($0, "--warm-up") }
         guard let anchors = SimulationOptions.EnrollmentAnchors(rawValue: enrollmentAnchors) else {

@@ -35,8 +35,8 @@ struct SimulationTests {
         let offline = report.devicesAtEnd.filter { $0.behaviour == "offline" }
         #expect(!offline.isEmpty)
         #expect(Set(offline.compactMap(\.id)).isSubset(of: Set(report.stragglers.ids)))
-        // Stragglers hold only the server's own CA root: the enterprise certificate would refuse them.
-        #expect(report.stragglers.refusedIfReturningAtEnd == report.stragglers.count)
+        // Stragglers hold only the server's own CA root, but would walk the handover record to the enterprise root.
+        #expect(report.stragglers.refusedIfReturningAtEnd == 0)
         // Every device enrolled before the activation that synced after it holds the new root.
         let synced = report.devicesAtEnd.filter { ($0.enrolledDay ?? .infinity) < activated && ($0.lastSyncDay ?? 0) > activated }
         #expect(synced.count > 150)
@@ -44,7 +44,7 @@ struct SimulationTests {
         #expect(report.consistency.isEmpty, "\(report.consistency)")
     }
 
-    @Test("proceed now is refused without confirmation, naming the active devices, and once confirmed cuts off the devices it named")
+    @Test("proceed now is refused without confirmation, naming the active devices; once confirmed every agent walks the handover record and only legacy devices are cut off")
     func proceedNow() async throws {
         let report = try await Simulation.run(Self.options(.proceedNow, days: 6))
         let atRisk = try #require(report.proceedNowDevicesAtRisk)
@@ -52,10 +52,40 @@ struct SimulationTests {
         #expect(activation.day == report.scenarioStartDay)
         #expect(atRisk > 0)
         #expect(atRisk == activation.readiness?.activeDevices)
-        #expect(report.cutOff.count > 0)
-        #expect(report.cutOff.count <= atRisk)
-        #expect(report.devicesAtEnd.filter { $0.behaviour == "normal" }.allSatisfy { $0.cutOffDay != nil })
-        #expect(report.cutOff.examples.allSatisfy { $0.reason.contains("does not validate to any of the 1 trusted anchor") })
+        #expect(report.cutOff.count == 0)
+        let normal = report.devicesAtEnd.filter { $0.behaviour == "normal" }
+        #expect(normal.allSatisfy { $0.recoveredDay != nil && $0.recordsWalked == 1 })
+        #expect(report.recovered.count >= normal.count)
+        #expect(report.recovered.byRecordsWalked == ["1": report.recovered.count])
+        #expect(report.consistency.isEmpty, "\(report.consistency)")
+
+        let legacy = try await Simulation.run(Self.options(.proceedNow, days: 6) { $0.legacyFraction = 0.1 })
+        #expect(legacy.proceedNowDevicesAtRisk == atRisk)
+        let cutOff = legacy.devicesAtEnd.filter { $0.cutOffDay != nil }
+        #expect(!cutOff.isEmpty)
+        #expect(cutOff.allSatisfy { $0.legacy })
+        #expect(legacy.devicesAtEnd.filter { $0.legacy && $0.behaviour == "normal" }.allSatisfy { $0.cutOffDay != nil })
+        #expect(legacy.cutOff.examples.allSatisfy { $0.reason.contains("does not validate to any of the 1 trusted anchor") })
+        #expect(legacy.devicesAtEnd.filter { !$0.legacy && $0.behaviour == "normal" }.allSatisfy { $0.recoveredDay != nil })
+    }
+
+    @Test("chain: away devices miss three handovers (a new enterprise root, a pinned self-signed leaf, a second root) and walk all three; no device is cut off")
+    func chain() async throws {
+        let report = try await Simulation.run(Self.options(.chain, devices: 300, days: 75, seed: 11) {
+            $0.awayFraction = 0.1
+            $0.awayDays = 60
+        })
+        #expect(report.rollovers.count == 3)
+        #expect(report.rollovers.allSatisfy { $0.outcome == "activated" }, "\(report.rollovers.map(\.detail))")
+        #expect(report.activations.count == 3)
+        #expect(report.cutOff.count == 0, "\(report.cutOff.examples)")
+        let returned = report.devicesAtEnd.filter { $0.behaviour == "away" && ($0.lastSyncDay ?? 0) > 60 }
+        #expect(!returned.isEmpty)
+        #expect(returned.allSatisfy { $0.recordsWalked == 3 })
+        #expect(report.recovered.count >= returned.count)
+        #expect(report.recovered.byBehaviour["away"] == returned.count)
+        #expect(report.enrollmentRefused.count == 0)
+        #expect(report.stragglers.refusedIfReturningAtEnd == 0)
         #expect(report.consistency.isEmpty, "\(report.consistency)")
     }
 
@@ -116,7 +146,7 @@ struct SimulationTests {
     }
 
     @Test("reusing the outcome of identical device steps gives the same report as running the real code for every sync",
-          arguments: [SimulationOptions.Scenario.distributeFirst, .addressChange])
+          arguments: [SimulationOptions.Scenario.distributeFirst, .addressChange, .proceedNow])
     func memoizationIsExact(_ scenario: SimulationOptions.Scenario) async throws {
         let options = Self.options(scenario, devices: 40, days: 8, seed: 5) {
             $0.reserveDelay = 3 * 86_400
@@ -133,8 +163,10 @@ struct SimulationTests {
         if scenario == .distributeFirst {
             // Failed installs rest and are retried: the part of the cache key that depends on time.
             #expect(fast.devicesAtEnd.contains { $0.behaviour == "failing" && ($0.deliveryAttempts ?? 0) > 2 })
-        } else {
+        } else if scenario == .addressChange {
             #expect(fast.devicesAtEnd.contains { $0.host == "mdm-new.example.test" })
+        } else {
+            #expect(fast.recovered.count > 0)
         }
         #expect(fast.consistency.isEmpty, "\(fast.consistency)")
         #expect((fast.performance?.stepCacheHits ?? 0) > 10 * (fast.performance?.stepCacheMisses ?? 1))
@@ -142,7 +174,7 @@ struct SimulationTests {
         #expect(slow.performance.map { $0.trustEvaluations >= slow.syncs } == true)
     }
 
-    @Test("late enrollers during a rollover end installed; after the switch a stale enrollment file is refused and a fresh one is not")
+    @Test("late enrollers during a rollover end installed; after the switch a stale enrollment file walks the handover record and a fresh one needs not")
     func lateEnrollers() async throws {
         let stale = try await Simulation.run(Self.options(.distributeFirst, devices: 100, days: 12, seed: 3) { $0.lateEnrollFraction = 0.3 })
         let rollover = try #require(stale.rollover)
@@ -151,8 +183,10 @@ struct SimulationTests {
         let during = late.filter { ($0.enrolledDay ?? -1) >= rollover.createdDay && ($0.enrolledDay ?? .infinity) < activated }
         #expect(!during.isEmpty)
         #expect(during.allSatisfy { $0.deliveryState == "installed" })
-        #expect(stale.enrollmentRefused.count > 0)
-        #expect(stale.enrollmentRefused.examples.allSatisfy { $0.day >= activated })
+        #expect(stale.enrollmentRefused.count == 0)
+        let afterSwitch = late.filter { ($0.enrolledDay ?? -1) > activated }
+        #expect(!afterSwitch.isEmpty)
+        #expect(afterSwitch.allSatisfy { $0.recordsWalked == 1 })
         #expect(stale.cutOff.count == 0)
 
         let fresh = try await Simulation.run(Self.options(.distributeFirst, devices: 100, days: 12, seed: 3) {
@@ -160,6 +194,7 @@ struct SimulationTests {
             $0.enrollmentAnchors = .current
         })
         #expect(fresh.enrollmentRefused.count == 0)
+        #expect(fresh.devicesAtEnd.filter { $0.behaviour == "late-enroll" }.allSatisfy { $0.recordsWalked == 0 })
         #expect(fresh.devicesAtEnd.filter { $0.behaviour == "late-enroll" }.allSatisfy { $0.enrolledDay != nil })
         #expect(fresh.cutOff.count == 0)
     }
@@ -194,6 +229,12 @@ struct SimulationTests {
         options = SimulationOptions()
         options.days = 0.5
         #expect(options.problem?.contains("warm-up") == true)
+        options = SimulationOptions()
+        options.awayDays = 0
+        #expect(options.problem == "--away-days is more than 0 and at most 3650")
+        options = SimulationOptions()
+        options.legacyFraction = 1.5
+        #expect(options.problem == "--legacy-fraction is between 0 and 1")
         options = SimulationOptions()
         options.settings = ["deadline-policy": "later"]
         #expect(options.problem == "deadline-policy is hold or activate")
