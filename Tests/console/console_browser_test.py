@@ -200,6 +200,7 @@ def main():
               f"deliveries did not settle: {text(driver, '#delivery-counts')}")
         check(driver.find_elements(By.CSS_SELECTOR, "#confirmed-chart #chart-confirmed"), "the chart has no confirmations line")
         check("not met" in text(driver, "#readiness"), f"readiness should not hold with a failed device: {text(driver, '#readiness')}")
+        check("no handover record" in text(driver, "#handover"), f"before any switch there is no handover record: {text(driver, '#handover')}")
         accessible(driver, "rollover")
         shoot(driver, "rollover")
 
@@ -225,6 +226,7 @@ def main():
         shoot(driver, "devices")
         click_and_wait(driver, driver.find_element(By.PARTIAL_LINK_TEXT, FAILING))
         check(FAILING in text(driver, "h1"), "the device page is not the failing device's")
+        check("up to date" in text(driver, "#device-handover"), f"the agent reported no handover state: {text(driver, '#device-handover')}")
         accessible(driver, "device")
         shoot(driver, "device")
 

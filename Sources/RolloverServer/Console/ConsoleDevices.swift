@@ -16,6 +16,8 @@ extension Console {
             var enrolled: ConsoleFormat.Time?
             var lastSeen: ConsoleFormat.Time?
             var retired: Bool
+            /// The handover record its last sync said its trust state is at ("—": not reported).
+            var handover: String
         }
         var devices: [Row]
         var platforms: [RolloverPage.Option]
@@ -38,6 +40,8 @@ extension Console {
             var subject: String
         }
         var device: DeviceList.Row
+        /// Its trust state beside the newest handover record: up to date, or behind (it walks when it next connects).
+        var handover: String
         var deliveries: [Delivery]
         var held: [Held]
         var hasFailed: Bool
@@ -70,8 +74,10 @@ extension Console {
                                     updated: ConsoleFormat.time($0.updatedAt), failed: $0.state == .failed)
             }
             let held = try await store.deviceTrust(deviceID: id).map { DevicePage.Held(sha256: $0, subject: artifacts[$0] ?? "not a known artifact") }
+            let latest = try await store.latestHandoverSequences()[""] ?? 0
             return try await page("device", title: "Device #\(id): \(device.name)", section: .devices,
-                                  DevicePage(device: deviceRow(device), deliveries: deliveries, held: held, hasFailed: deliveries.contains { $0.failed }),
+                                  DevicePage(device: deviceRow(device), handover: Self.handoverState(device.handoverSequence, latest: latest),
+                                             deliveries: deliveries, held: held, hasFailed: deliveries.contains { $0.failed }),
                                   context)
         }
         pages.post("devices/{id}/retry") { _, context in
@@ -88,6 +94,13 @@ extension Console {
 
     private func deviceRow(_ device: DeviceRecord) -> DeviceList.Row {
         DeviceList.Row(id: device.id, name: device.name, platform: device.platform.rawValue, agentVersion: device.agentVersion ?? "",
-                       enrolled: ConsoleFormat.time(device.enrolledAt), lastSeen: ConsoleFormat.time(device.lastSeenAt), retired: device.retiredAt != nil)
+                       enrolled: ConsoleFormat.time(device.enrolledAt), lastSeen: ConsoleFormat.time(device.lastSeenAt), retired: device.retiredAt != nil,
+                       handover: device.handoverSequence.map(String.init) ?? "—")
+    }
+
+    static func handoverState(_ sequence: Int?, latest: Int) -> String {
+        guard let sequence else { return "not reported yet (the newest handover record is \(latest))" }
+        if sequence >= latest { return "at handover record \(sequence), the newest: up to date" }
+        return "at handover record \(sequence) of \(latest): behind, it walks the missing records when it next connects"
     }
 }

@@ -61,6 +61,8 @@ extension Console {
         var projected: ConsoleFormat.Time?
         var projectedText: String
         var addresses: String?
+        /// Where the rollover's handover chain stands and how many devices are behind it.
+        var handover: String
         var chart: String
         var states: [Option]
         var platforms: [Option]
@@ -184,7 +186,7 @@ extension Console {
             projected: ConsoleFormat.time(projected),
             projectedText: record.state != .open ? "—" : projected.map { ConsoleFormat.relative($0, now: now) }
                 ?? "not projected: the devices are not ready and the deadline policy holds (or HTTPS mode is off)",
-            addresses: record.addresses?.joined(separator: ", "), chart: chart.svg,
+            addresses: record.addresses?.joined(separator: ", "), handover: details.handover.summary, chart: chart.svg,
             states: [RolloverPage.Option(value: "", label: "Any state", selected: filter.state == nil)]
                 + DeliveryState.allCases.map { .init(value: $0.description, label: $0.description, selected: $0 == filter.state) },
             platforms: [RolloverPage.Option(value: "", label: "Any platform", selected: filter.platform == nil)]

@@ -83,6 +83,13 @@ struct HandoverStanding: Encodable, Sendable {
     var host: String
     var latest: Int
     var devicesBehind: Int
+
+    /// For people (the console's View Details).
+    var summary: String {
+        let chain = host.isEmpty ? "the default certificate's chain" : "the chain of \(host)"
+        guard latest > 0 else { return "no handover record in \(chain) yet: every switch so far was one devices could verify with what they held" }
+        return "\(chain) is at record \(latest); \(devicesBehind) device(s) hold an older state (or none reported) and walk the records when they next connect"
+    }
 }
 
 struct DeliveryRowSummary: ResponseEncodable {
