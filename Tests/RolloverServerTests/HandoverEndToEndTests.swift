@@ -85,4 +85,34 @@ struct HandoverEndToEndTests {
         #expect(devices.count == 4)
         #expect(devices.allSatisfy { $0["handoverSequence"] as? Int == 2 }, "every device reports the newest state: \(devices)")
     }
+
+    @Test("a man in the middle on loopback, another server with a certificate of its own and handover records signed by its own keys, is refused with the reason and changes nothing on the device")
+    func manInTheMiddleIsRefused() throws {
+        guard OpenSSL.isAvailable else { return }
+        let lab = try DeviceEndToEndTests.Lab()
+        defer { lab.server.stop() }
+        let enrolled = try lab.agent("device-a", ["--enroll-secret-file", try lab.enrollmentFile(for: "device-a")])
+        #expect(enrolled.status == 0, "\(enrolled.output)\(enrolled.errors)")
+        // The impostor is a real server of its own (its own CA) that switched to an enterprise root: its handover
+        // record is well formed and signed, but by keys the device never trusted.
+        let impostor = try DeviceEndToEndTests.Lab()
+        defer { impostor.server.stop() }
+        _ = try switchTo(try enterpriseIdentity(impostor, "Impostor Root"), impostor, syncing: [])
+        let trustBefore = try String(contentsOfFile: lab.folder.path("device-a/trust.json"), encoding: .utf8)
+        let credentials = try String(contentsOfFile: lab.folder.path("device-a/device.json"), encoding: .utf8)
+
+        // The device reaches the impostor where it expects its server (its port, every address the store knows).
+        let diverted = try RolloverCLI.run(["agent", "--server", impostor.server.url, "--state", lab.folder.path("device-a"), "--name", "device-a", "--once"])
+        let said = diverted.output + diverted.errors
+        #expect(diverted.status != 0, "\(said)")
+        #expect(said.contains("refused the handover records") && said.contains("catching up through the handover records failed"), "\(said)")
+        #expect(try String(contentsOfFile: lab.folder.path("device-a/trust.json"), encoding: .utf8) == trustBefore, "nothing installed")
+        #expect(try String(contentsOfFile: lab.folder.path("device-a/device.json"), encoding: .utf8) == credentials)
+        let impostorAudit = try impostor.admin(["audit", "--json"]).output
+        #expect(!impostorAudit.contains("device.recover"), "the impostor learned of no walk")
+
+        // Back on its own server the device carries on as before.
+        let home = try lab.agent("device-a")
+        #expect(home.status == 0 && !home.output.contains("caught up"), "\(home.output)\(home.errors)")
+    }
 }
