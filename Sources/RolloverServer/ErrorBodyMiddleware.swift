@@ -31,6 +31,9 @@ extension APIError {
         case .notFound: self = .notFound(error.description)
         case .conflict: self.init(.conflict, error.specificCode ?? "conflict", error.description)
         case .invalid: self.init(.badRequest, error.specificCode ?? "bad-request", error.description)
+        // The store holds what this version cannot read: the server's fault, said plainly (it names a table and
+        // row, never a secret) so that an administrator can find it.
+        case .corrupt: self.init(.internalServerError, error.specificCode ?? "corrupt-store", error.description)
         }
     }
 

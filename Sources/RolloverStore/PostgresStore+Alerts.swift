@@ -24,7 +24,7 @@ extension PostgresStore {
             let (id, at, key, severity, code, message, certificate, rollover) =
                 try row.decode((Int64, Int64, String, String, String, String, Int64?, Int64?).self)
             return AlertRecord(id: id, at: Self.date(at), alert: LifecycleAlert(
-                key: key, severity: LifecycleAlert.Severity(rawValue: severity) ?? .info, code: code, message: message,
+                key: key, severity: try StoredValue.decode(severity, table: "alerts", column: "severity", row: id), code: code, message: message,
                 certificateID: certificate, rolloverID: rollover))
         }
     }

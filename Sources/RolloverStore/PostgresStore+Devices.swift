@@ -104,7 +104,8 @@ extension PostgresStore {
             SELECT rollover_id, state, reason, attempts, updated_at FROM deliveries WHERE device_id = \(deviceID) ORDER BY rollover_id DESC
             """).map { row in
             let (rollover, state, reason, attempts, updated) = try row.decode((Int64, Int, String?, Int, Int64).self)
-            return DeviceDelivery(rolloverID: rollover, state: DeliveryState(rawValue: state) ?? .pending, reason: reason, attempts: attempts,
+            return DeviceDelivery(rolloverID: rollover, state: try StoredValue.decode(state, table: "deliveries", column: "state", row: nil),
+                                  reason: reason, attempts: attempts,
                                   updatedAt: Self.date(updated))
         }
     }

@@ -117,8 +117,8 @@ extension PostgresStore {
             der: Array(buffer: try row["der"].decode(ByteBuffer.self)), chainPEM: try row["chain_pem"].decode(String.self),
             subject: try row["subject"].decode(String.self), notBefore: date(try row["not_before"].decode(Int64.self)),
             notAfter: date(try row["not_after"].decode(Int64.self)),
-            state: CertificateState(rawValue: try row["state"].decode(String.self)) ?? .staged,
-            source: CertificateSource(rawValue: try row["source"].decode(String.self)) ?? .imported,
+            state: try StoredValue.decode(try row["state"].decode(String.self), table: "certificates", column: "state", row: try row["id"].decode(Int64.self)),
+            source: try StoredValue.decode(try row["source"].decode(String.self), table: "certificates", column: "source", row: try row["id"].decode(Int64.self)),
             privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self),
             fromSigningRequest: try row["from_signing_request"].decode(Int32.self) != 0)
     }
@@ -128,7 +128,7 @@ extension PostgresStore {
         return RolloverRecord(
             id: try row["id"].decode(Int64.self), certificateID: try row["certificate_id"].decode(Int64?.self),
             preset: try row["preset"].decode(String.self),
-            state: RolloverRecord.State(rawValue: try row["state"].decode(String.self)) ?? .open,
+            state: try StoredValue.decode(try row["state"].decode(String.self), table: "rollovers", column: "state", row: try row["id"].decode(Int64.self)),
             createdAt: date(try row["created_at"].decode(Int64.self)), hostName: try row["host_name"].decode(String?.self),
             checkAt: date(try row["check_at"].decode(Int64.self)), deadline: date(try row["deadline_at"].decode(Int64.self)),
             extensions: try row["extensions"].decode(Int.self), heldAt: try row["held_at"].decode(Int64?.self).map(date),
@@ -140,7 +140,7 @@ extension PostgresStore {
         let row = row.makeRandomAccess()
         return DeviceRecord(
             id: try row["id"].decode(Int64.self), name: try row["name"].decode(String.self),
-            platform: DevicePlatform(rawValue: try row["platform"].decode(String.self)) ?? .linux,
+            platform: try StoredValue.decode(try row["platform"].decode(String.self), table: "devices", column: "platform", row: try row["id"].decode(Int64.self)),
             tokenSHA256: try row["token_sha256"].decode(String.self), agentVersion: try row["agent_version"].decode(String?.self),
             enrolledAt: date(try row["enrolled_at"].decode(Int64.self)), lastSeenAt: try row["last_seen_at"].decode(Int64?.self).map(date),
             retiredAt: try row["retired_at"].decode(Int64?.self).map(date),

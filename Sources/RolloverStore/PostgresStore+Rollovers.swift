@@ -187,7 +187,8 @@ extension PostgresStore {
             let (id, sha256, der, subject, notAfter, role, rollover, added, withdrawn) =
                 try row.decode((Int64, String, ByteBuffer, String, Int64, String, Int64?, Int64, Int64?).self)
             return TrustArtifactRecord(id: id, sha256: sha256, der: Array(buffer: der), subject: subject, notAfter: Self.date(notAfter),
-                                       role: TrustRole(rawValue: role) ?? .anchor, rolloverID: rollover, addedAt: Self.date(added),
+                                       role: try StoredValue.decode(role, table: "trust_artifacts", column: "role", row: id),
+                                       rolloverID: rollover, addedAt: Self.date(added),
                                        withdrawnAt: withdrawn.map(Self.date))
         }
     }

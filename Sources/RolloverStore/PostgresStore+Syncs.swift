@@ -131,8 +131,9 @@ extension PostgresStore {
     public func deliveryCounts(rolloverID: Int64) async throws -> [DeliveryState: Int] {
         var counts: [DeliveryState: Int] = [:]
         for row in try await rows("SELECT state, count FROM delivery_counts WHERE rollover_id = \(rolloverID)") {
-            let (state, count) = try row.decode((Int, Int64).self)
-            if let state = DeliveryState(rawValue: state) { counts[state] = Int(count) }
+            let (raw, count) = try row.decode((Int, Int64).self)
+            let state: DeliveryState = try StoredValue.decode(raw, table: "delivery_counts", column: "state", row: nil)
+            counts[state] = Int(count)
         }
         return counts
     }
@@ -159,8 +160,9 @@ extension PostgresStore {
             """, binds: binds)
         return try await rows(query).map { row in
             let (id, name, platform, seen, state, reason, attempts, updated) = try row.decode((Int64, String, String, Int64?, Int, String?, Int, Int64).self)
-            return DeliveryRow(deviceID: id, deviceName: name, platform: DevicePlatform(rawValue: platform) ?? .linux,
-                               lastSeenAt: seen.map(Self.date), state: DeliveryState(rawValue: state) ?? .pending, reason: reason,
+            return DeliveryRow(deviceID: id, deviceName: name, platform: try StoredValue.decode(platform, table: "devices", column: "platform", row: id),
+                               lastSeenAt: seen.map(Self.date), state: try StoredValue.decode(state, table: "deliveries", column: "state", row: nil),
+                               reason: reason,
                                attempts: attempts, updatedAt: Self.date(updated))
         }
     }

@@ -17,8 +17,8 @@ extension SQLiteStore {
     public func alerts(limit: Int) async throws -> [AlertRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY at DESC, id DESC LIMIT ?", arguments: [limit]).map { row in
-                AlertRecord(id: row["id"], at: Self.date(row["at"]), alert: LifecycleAlert(
-                    key: row["key"], severity: LifecycleAlert.Severity(rawValue: row["severity"]) ?? .info, code: row["code"],
+                try AlertRecord(id: row["id"], at: Self.date(row["at"]), alert: LifecycleAlert(
+                    key: row["key"], severity: StoredValue.decode(row["severity"], table: "alerts", column: "severity", row: row["id"]), code: row["code"],
                     message: row["message"], certificateID: row["certificate_id"], rolloverID: row["rollover_id"]))
             }
         }

@@ -102,7 +102,8 @@ extension SQLiteStore {
     static func deliveries(_ db: Database, deviceID: Int64) throws -> [DeviceDelivery] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM deliveries WHERE device_id = ? ORDER BY rollover_id DESC"),
                          arguments: [deviceID]).map { row in
-            DeviceDelivery(rolloverID: row["rollover_id"], state: DeliveryState(rawValue: row["state"]) ?? .pending, reason: row["reason"],
+            try DeviceDelivery(rolloverID: row["rollover_id"], state: StoredValue.decode(row["state"], table: "deliveries", column: "state", row: nil),
+                               reason: row["reason"],
                            attempts: row["attempts"], updatedAt: date(row["updated_at"]))
         }
     }

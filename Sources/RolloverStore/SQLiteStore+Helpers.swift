@@ -46,17 +46,18 @@ extension SQLiteStore {
     }
 
     static func certificate(_ row: Row) throws -> StoredCertificate {
-        StoredCertificate(
+        try StoredCertificate(
             id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), chainPEM: row["chain_pem"], subject: row["subject"],
             notBefore: date(row["not_before"]), notAfter: date(row["not_after"]),
-            state: CertificateState(rawValue: row["state"]) ?? .staged, source: CertificateSource(rawValue: row["source"]) ?? .imported,
+            state: StoredValue.decode(row["state"], table: "certificates", column: "state", row: row["id"]),
+            source: StoredValue.decode(row["source"], table: "certificates", column: "source", row: row["id"]),
             privateKeyID: row["private_key_id"], hostName: row["host_name"], fromSigningRequest: (row["from_signing_request"] as Int) != 0)
     }
 
-    static func rollover(_ row: Row) -> RolloverRecord {
-        RolloverRecord(
+    static func rollover(_ row: Row) throws -> RolloverRecord {
+        try RolloverRecord(
             id: row["id"], certificateID: row["certificate_id"], preset: row["preset"],
-            state: RolloverRecord.State(rawValue: row["state"]) ?? .open, createdAt: date(row["created_at"]), hostName: row["host_name"],
+            state: StoredValue.decode(row["state"], table: "rollovers", column: "state", row: row["id"]), createdAt: date(row["created_at"]), hostName: row["host_name"],
             checkAt: date(row["check_at"]), deadline: date(row["deadline_at"]), extensions: row["extensions"],
             heldAt: (row["held_at"] as Int64?).map(date), completedAt: (row["completed_at"] as Int64?).map(date),
             addresses: StoreSchema.addresses(row["addresses"]))
@@ -68,8 +69,8 @@ extension SQLiteStore {
                                maxUses: row["max_uses"], uses: row["uses"])
     }
 
-    static func device(_ row: Row) -> DeviceRecord {
-        DeviceRecord(id: row["id"], name: row["name"], platform: DevicePlatform(rawValue: row["platform"]) ?? .linux,
+    static func device(_ row: Row) throws -> DeviceRecord {
+        try DeviceRecord(id: row["id"], name: row["name"], platform: StoredValue.decode(row["platform"], table: "devices", column: "platform", row: row["id"]),
                      tokenSHA256: row["token_sha256"], agentVersion: row["agent_version"], enrolledAt: date(row["enrolled_at"]),
                      lastSeenAt: (row["last_seen_at"] as Int64?).map(date), retiredAt: (row["retired_at"] as Int64?).map(date),
                      handoverSequence: (row["handover_sequence"] as Int64?).map { Int($0) })

@@ -175,8 +175,9 @@ extension SQLiteStore {
         try await pool.read { db in
             let filter = includeWithdrawn ? "" : "WHERE withdrawn_at IS NULL"
             return try Row.fetchAll(db, sql: "SELECT * FROM trust_artifacts \(filter) ORDER BY id").map { row in
-                TrustArtifactRecord(id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), subject: row["subject"],
-                                    notAfter: Self.date(row["not_after"]), role: TrustRole(rawValue: row["role"]) ?? .anchor,
+                try TrustArtifactRecord(id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), subject: row["subject"],
+                                    notAfter: Self.date(row["not_after"]),
+                                    role: StoredValue.decode(row["role"], table: "trust_artifacts", column: "role", row: row["id"]),
                                     rolloverID: row["rollover_id"], addedAt: Self.date(row["added_at"]),
                                     withdrawnAt: (row["withdrawn_at"] as Int64?).map(Self.date))
             }

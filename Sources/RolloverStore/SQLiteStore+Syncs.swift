@@ -70,7 +70,8 @@ extension SQLiteStore {
         try await pool.read { db in
             var counts: [DeliveryState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count FROM delivery_counts WHERE rollover_id = ?", arguments: [rolloverID]) {
-                if let state = DeliveryState(rawValue: row["state"]) { counts[state] = row["count"] }
+                let state: DeliveryState = try StoredValue.decode(row["state"], table: "delivery_counts", column: "state", row: nil)
+                counts[state] = row["count"]
             }
             return counts
         }
@@ -95,9 +96,11 @@ extension SQLiteStore {
                 FROM deliveries d JOIN devices v ON v.id = d.device_id
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.device_id LIMIT ?
                 """, arguments: StatementArguments(arguments)).map { row in
-                DeliveryRow(
-                    deviceID: row["device_id"], deviceName: row["name"], platform: DevicePlatform(rawValue: row["platform"]) ?? .linux,
-                    lastSeenAt: (row["last_seen_at"] as Int64?).map(Self.date), state: DeliveryState(rawValue: row["state"]) ?? .pending,
+                try DeliveryRow(
+                    deviceID: row["device_id"], deviceName: row["name"],
+                    platform: StoredValue.decode(row["platform"], table: "devices", column: "platform", row: row["device_id"]),
+                    lastSeenAt: (row["last_seen_at"] as Int64?).map(Self.date),
+                    state: StoredValue.decode(row["state"], table: "deliveries", column: "state", row: nil),
                     reason: row["reason"], attempts: row["attempts"], updatedAt: Self.date(row["updated_at"]))
             }
         }

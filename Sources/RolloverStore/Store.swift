@@ -144,7 +144,11 @@ public protocol Store: Sendable {
 
 /// A store refused a change, with a sentence for the administrator and a stable code.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable { case notFound = "not-found", conflict, invalid }
+    public enum Code: String, Sendable {
+        case notFound = "not-found", conflict, invalid
+        /// The store holds something this version cannot read (see `StoredValue`).
+        case corrupt
+    }
     public var code: Code
     public var description: String
     /// A stable code more precise than `code` (e.g. `last-admin-token`, `name-too-long`), which the API, the console
