@@ -149,7 +149,7 @@ struct AdminAPI: Sendable {
         // Every check before the CA signs: a refused reissue issues nothing.
         if let days = body.delayDays { try await changes.check(delay: days * 86_400) }
         if body.delayDays == nil, body.activate == true { try await changes.requireHTTPSMode() }
-        let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased())
+        let id = try await AuthorityService(context.acting(as: actor)).issueServerCertificate(for: wanted, hostName: body.hostName?.lowercased(), now: Date())
         if let days = body.delayDays {
             // "After N days": a reserve, with the new addresses when they change.
             let changesAddress = body.addresses != nil && Set(wanted) != Set(addresses)

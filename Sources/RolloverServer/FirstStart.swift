@@ -30,7 +30,7 @@ public struct FirstStart: Sendable {
 
         let served = try await context.store.certificates(in: .active).filter { $0.source != .authority }
         if served.isEmpty {
-            let id = try await AuthorityService(context).issueServerCertificate(for: addresses)
+            let id = try await AuthorityService(context).issueServerCertificate(for: addresses, now: Date())
             try await context.store.activateCertificate(id: id, actor: .system)
         }
 

@@ -46,12 +46,15 @@ extension AuthorityService {
 
     /// A new key and server certificate from the CA for `addresses`, stored `staged` (activation is separate, so the
     /// same checks and confirmation apply). Used on first start and by reissue.
-    public func issueServerCertificate(for addresses: [ConnectionAddress], hostName: String? = nil, validityDays: Int? = nil) async throws -> Int64 {
+    /// - Parameter now: when it is issued (its validity starts an hour before): the server's clock, or the lifecycle's
+    ///   instant for an automatic reissue, which in the simulator is virtual time.
+    public func issueServerCertificate(for addresses: [ConnectionAddress], hostName: String? = nil, validityDays: Int? = nil,
+                                       now: Date) async throws -> Int64 {
         let authority = try await authority()
         let maximum = ServerSettings.wholeNumber("maximum-validity-days", stored: try await context.store.setting("maximum-validity-days"))
         let key = try KeyType.ecP256.generate()
         let certificate = try authority.issueServerCertificate(
-            for: addresses, publicKey: key.publicKey, validityDays: min(validityDays ?? maximum, maximum), maximumValidityDays: maximum)
+            for: addresses, publicKey: key.publicKey, now: now, validityDays: min(validityDays ?? maximum, maximum), maximumValidityDays: maximum)
         let keyID = try await KeyRepository(context).save(key, purpose: "server")
         return try await context.store.insertCertificate(
             try StoredCertificate(certificate, chain: [authority.certificate], state: .staged, source: .issued, privateKeyID: keyID, hostName: hostName),

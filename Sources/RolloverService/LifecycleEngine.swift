@@ -113,7 +113,7 @@ public struct LifecycleEngine: Sendable {
         guard let current = try await context.store.certificate(id: certificateID) else { throw StoreError(.notFound, "no certificate \(certificateID)") }
         let names = ParsedCertificate.parse(der: current.der)?.subjectAlternativeNameTexts ?? []
         let wanted = names.compactMap { try? ConnectionAddress($0) }
-        let id = try await AuthorityService(context).issueServerCertificate(for: wanted.isEmpty ? addresses : wanted, hostName: hostName)
+        let id = try await AuthorityService(context).issueServerCertificate(for: wanted.isEmpty ? addresses : wanted, hostName: hostName, now: now)
         return try await RolloverOperations(context).start(certificateID: id, preset: .autoReissue, now: now, prove: { _ in }).rollover
     }
 

@@ -59,6 +59,8 @@ public struct SimulationReport: Sendable, Codable, Hashable {
         public var id: Int64
         public var preset: String
         public var certificateID: Int64?
+        /// When the target certificate's validity starts (our CA starts it an hour before it issues).
+        public var certificateValidFromDay: Double?
         public var createdDay: Double
         /// `activated`, `held`, `not activated` or `cancelled`.
         public var outcome: String

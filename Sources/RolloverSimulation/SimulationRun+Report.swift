@@ -136,7 +136,10 @@ extension SimulationRun {
             }
             if let readinessAtEnd { detail += "; at the end \(readinessAtEnd.summary)" }
         }
-        return .init(id: id, preset: record.preset, certificateID: record.certificateID, createdDay: day(seconds(record.createdAt)),
+        var validFrom: Date?
+        if let certificateID = record.certificateID { validFrom = try await store.certificate(id: certificateID)?.notBefore }
+        return .init(id: id, preset: record.preset, certificateID: record.certificateID,
+                     certificateValidFromDay: validFrom.map { day(seconds($0)) }, createdDay: day(seconds(record.createdAt)),
                      outcome: outcome, detail: detail, activatedDay: record.state == .completed ? activation?.day : nil,
                      extensions: record.extensions, heldDay: record.heldAt.map { day(seconds($0)) },
                      readinessAtActivation: activation?.readiness, readinessAtEnd: readinessAtEnd, warnings: warnings[id] ?? [])

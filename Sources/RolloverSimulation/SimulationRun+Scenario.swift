@@ -46,10 +46,10 @@ extension SimulationRun {
                 started = try await operations.start(certificateID: target, preset: .proceedNow, confirm: true, now: now, prove: prove)
             }
         case .reserve:
-            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.address)])
+            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.address)], now: now)
             started = try await operations.start(certificateID: target, preset: .reserve, delay: options.reserveDelay, now: now, prove: prove)
         case .addressChange:
-            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.newAddress)])
+            let target = try await AuthorityService(context).issueServerCertificate(for: [try ConnectionAddress(SimulationSetup.newAddress)], now: now)
             started = try await operations.start(certificateID: target, preset: .addressChange, delay: options.reserveDelay,
                                                  addresses: [SimulationSetup.newAddress], now: now, prove: prove)
         case .autoReissue:

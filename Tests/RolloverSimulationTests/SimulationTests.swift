@@ -110,6 +110,9 @@ struct SimulationTests {
         let activated = try #require(rollover.activatedDay)
         #expect(activated < report.initialExpiryDay)
         #expect(abs(report.initialExpiryDay - activated - 1) < 1.0 / 86_400)
+        // Issued at the lifecycle's (virtual) instant, not the wall clock's: valid from an hour before it.
+        let validFrom = try #require(rollover.certificateValidFromDay)
+        #expect(abs(validFrom - (rollover.createdDay - 1.0 / 24)) < 1.0 / 86_400, "valid from day \(validFrom), created on day \(rollover.createdDay)")
         #expect(report.cutOff.count == 0)
         #expect(report.refusedBeforeActivation == 0)
         #expect(report.consistency.isEmpty, "\(report.consistency)")

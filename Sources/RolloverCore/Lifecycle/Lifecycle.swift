@@ -153,7 +153,7 @@ public enum Lifecycle {
         let replacing = replacement(for: certificate, in: state.rollovers)
         if certificate.source == .issued {
             guard replacing == nil, now >= reissueInstant(certificate, policy) else { return [] }
-            let activatesAt = max(now, certificate.notAfter.addingTimeInterval(-policy.reissueActivationLead))
+            let activatesAt = RolloverPlanning.autoReissueActivation(currentExpiry: certificate.notAfter, now: now, policy: policy)
             return [.reissue(certificateID: certificate.id, hostName: certificate.hostName, activatesAt: activatesAt)]
         }
         // Imported: never reissued here; one alert per threshold crossed, the tightest only when several are.

@@ -44,7 +44,7 @@ public enum RolloverPlanning {
             return Window(checkAt: now.addingTimeInterval(policy.distributionPeriod),
                           deadline: now.addingTimeInterval(max(policy.distributionPeriod, policy.maximumDistributionPeriod)), warnings: [])
         case .autoReissue:
-            let at = max(now, (currentExpiry ?? now).addingTimeInterval(-policy.reissueActivationLead))
+            let at = autoReissueActivation(currentExpiry: currentExpiry ?? now, now: now, policy: policy)
             var warnings: [String] = []
             if at.timeIntervalSince(now) <= policy.syncPeriod {
                 warnings.append("the reserve activates before every device can sync once (in \(SettingDuration.format(max(0, at.timeIntervalSince(now).rounded()))), sync period \(SettingDuration.format(policy.syncPeriod)))")
@@ -64,5 +64,13 @@ public enum RolloverPlanning {
             }
             return Window(checkAt: at, deadline: at, warnings: warnings)
         }
+    }
+}
+
+extension RolloverPlanning {
+    /// When an automatic reissue's reserve activates: `reissueActivationLead` (a day) before the live certificate
+    /// expires, or at once when that has passed. The lifecycle decides with it and the rollover's window is made with it.
+    public static func autoReissueActivation(currentExpiry: Date, now: Date, policy: LifecyclePolicy) -> Date {
+        max(now, currentExpiry.addingTimeInterval(-policy.reissueActivationLead))
     }
 }
