@@ -30,7 +30,7 @@ extension AdminAPI {
                 }
             }
         }
-        try await material.reload()
+        try await material.reload(now: Date())
         changes.changed()
         return warnings
     }

@@ -22,7 +22,7 @@ public struct FirstStart: Sendable {
     /// - Parameter caKeyType: the key of the CA when it is created now (P-256 by default, RSA-3072 on request).
     public func prepare(addresses: [ConnectionAddress], caKeyType: KeyType = .ecP256) async throws -> Outcome {
         // The CA root is standing trust material: every device gets it at enrollment and keeps it.
-        let authority = try await AuthorityService(context).authorityAsStandingRoot(keyType: caKeyType)
+        let authority = try await AuthorityService(context).authorityAsStandingRoot(keyType: caKeyType, at: Date())
         let caFile = (context.dataFolder as NSString).appendingPathComponent("ca.pem")
         // Public (0644), and written only when it changed: a start on a full disk does not fail over it.
         let caPEM = try authority.certificate.serializeAsPEM().pemString

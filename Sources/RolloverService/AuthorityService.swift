@@ -29,7 +29,7 @@ public struct AuthorityService: Sendable {
 extension AuthorityService {
     /// The CA (created the first time) with its root in the standing trust material: every device receives it at
     /// enrollment and keeps it, whatever rollovers come and go.
-    public func authorityAsStandingRoot(keyType: KeyType = .ecP256, at now: Date = Date()) async throws -> CertificateAuthority {
+    public func authorityAsStandingRoot(keyType: KeyType = .ecP256, at now: Date) async throws -> CertificateAuthority {
         let authority = try await authority(keyType: keyType)
         var serializer = DER.Serializer()
         try serializer.serialize(authority.certificate)

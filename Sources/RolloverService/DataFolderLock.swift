@@ -18,9 +18,10 @@ public final class DataFolderLock: Sendable {
         guard descriptor >= 0 else {
             throw StoreError(.invalid, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
-        let deadline = Date().addingTimeInterval(timeout)
+        // A wait, not a time anything is stamped with: the monotonic clock.
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeout * 1000)))
         while flock(descriptor, LOCK_SH | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
                 throw StoreError(.conflict, "the data folder \(folder) is locked by a master key rotation (\(path)); try again when it is done",
                                  specificCode: "store-locked")
             }

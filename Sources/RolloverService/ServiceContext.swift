@@ -17,17 +17,18 @@ public struct ServiceContext: Sendable {
     let storeLock: PostgresUseLock?
 
     /// Opens (and on first use creates) the data folder, the master key and the store, migrated.
+    /// - Parameter time: what "now" is for the times the store stamps (the simulator's virtual clock).
     public static func open(
         dataFolder: String, databaseURL: String? = nil, masterKeyFile: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, actor: AuditActor
+        environment: [String: String] = ProcessInfo.processInfo.environment, actor: AuditActor, time: TimeSource = .system
     ) async throws -> ServiceContext {
         try DataFolderPermissions.secure(dataFolder, sqlite: databaseURL == nil)
         let folderLock = try await DataFolderLock(folder: dataFolder)
         let storeLock: PostgresUseLock? = if let databaseURL { try await PostgresUseLock(url: databaseURL) } else { nil }
         let store: any Store = if let databaseURL {
-            try PostgresStore(url: databaseURL)
+            try PostgresStore(url: databaseURL, time: time)
         } else {
-            try SQLiteStore(path: (dataFolder as NSString).appendingPathComponent("rollover.sqlite"))
+            try SQLiteStore(path: (dataFolder as NSString).appendingPathComponent("rollover.sqlite"), time: time)
         }
         try await store.migrate()
         let keyFile = environment[MasterKey.environmentVariable] == nil

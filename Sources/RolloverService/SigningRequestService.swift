@@ -10,13 +10,13 @@ public struct SigningRequestService: Sendable {
 
     public init(_ context: ServiceContext) { self.context = context }
 
-    public func create(subject: SigningRequestSubject, addresses: [ConnectionAddress], keyType: KeyType) async throws -> StoredSigningRequest {
+    public func create(subject: SigningRequestSubject, addresses: [ConnectionAddress], keyType: KeyType, now: Date) async throws -> StoredSigningRequest {
         let key = try keyType.generate()
         let request = try SigningRequestBuilder.make(subject: subject, addresses: addresses, privateKey: key)
         let keyID = try await KeyRepository(context).save(key, purpose: "signing-request")
         var stored = StoredSigningRequest(
             privateKeyID: keyID, subject: try subject.distinguishedName.description, addresses: addresses.map(\.description),
-            pem: try request.serializeAsPEM().pemString, createdAt: Date())
+            pem: try request.serializeAsPEM().pemString, createdAt: now)
         stored.id = try await context.store.insertSigningRequest(stored, actor: context.actor)
         return stored
     }

@@ -54,16 +54,16 @@ public final class TrustMaterial: Sendable {
         configuredAddresses = addresses
     }
 
-    public func snapshot() async throws -> Snapshot {
+    public func snapshot(now: Date) async throws -> Snapshot {
         let current = cached.withLock { $0 }
         if ContinuousClock.now - current.loadedAt < Self.freshFor { return current }
-        return try await reload()
+        return try await reload(now: now)
     }
 
     /// Reloads at once; called after every change on this node. `now` places the end of an address change's
     /// overlap (virtual in the simulator).
     @discardableResult
-    public func reload(now: Date = Date()) async throws -> Snapshot {
+    public func reload(now: Date) async throws -> Snapshot {
         let artifacts = try await store.trustArtifacts(includeWithdrawn: true)
         let rollovers = try await store.rollovers()
         let open = Set(rollovers.filter { $0.state == .open }.map(\.id))

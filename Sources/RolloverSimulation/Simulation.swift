@@ -39,10 +39,13 @@ public enum Simulation {
         // A temporary folder gets a master key that lives only in memory; a kept folder gets its master.key file.
         var environment = ProcessInfo.processInfo.environment
         if temporary { environment[MasterKey.environmentVariable] = MasterKey.generate().base64 }
+        // The virtual start: the real time, rounded down, so certificates issued with the real clock are already valid.
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let time = TimeSource(virtualStart: start)
         let context = try await ServiceContext.open(dataFolder: folder, databaseURL: options.databaseURL, environment: environment,
-                                                    actor: AuditActor("simulator"))
+                                                    actor: AuditActor("simulator"), time: time)
         do {
-            var run = try await SimulationRun(options, context: context)
+            var run = try await SimulationRun(options, context: context, start: start, time: time)
             let report = try await run.execute()
             try await context.store.close()
             return report
@@ -63,6 +66,8 @@ struct SimulationRun {
     let material: TrustMaterial
     let setup: SimulationSetup
     let start: Date
+    /// The store's clock, moved to each instant something is written at, so the audit log holds virtual times.
+    let time: TimeSource
     let startSeconds: Int64
     let end: Int64
     let windowStart: Int64
@@ -105,7 +110,7 @@ struct SimulationRun {
     var stageTimes: [Int64] = []
     var stagesStarted = 0
     /// Walks through the handover chain, written with the next flush as the device API writes them.
-    var pendingWalks: [(slot: Int, walk: SyncRequest.Walk)] = []
+    var pendingWalks: [(slot: Int, walk: SyncRequest.Walk, at: Int64)] = []
     /// The warnings each scenario rollover started with.
     var warnings: [Int64: [String]] = [:]
     var devicesAtRisk: Int?
@@ -117,11 +122,12 @@ struct SimulationRun {
     var refusedConnections = 0
     static let tickInterval: Int64 = 3600
 
-    init(_ options: SimulationOptions, context: ServiceContext) async throws {
+    init(_ options: SimulationOptions, context: ServiceContext, start: Date, time: TimeSource) async throws {
         self.options = options
         self.context = context
         store = context.store
-        start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        self.start = start
+        self.time = time
         startSeconds = Int64(start.timeIntervalSince1970)
         end = Int64(options.duration.rounded())
         windowStart = Int64(options.effectiveWarmUp.rounded())
@@ -160,6 +166,7 @@ struct SimulationRun {
             guard time < end else { break }
             if time >= nextBoundary { advanceEpoch(to: time) }
             if lifecycleTime <= deviceTime {
+                self.time.set(date(time))
                 let (tickStart, writesBefore) = (ContinuousClock.now, phases["store writes", default: .zero])
                 if time == stageTime { try await startStage(at: time) }
                 nextTick = try await tick(at: time)
@@ -168,7 +175,10 @@ struct SimulationRun {
             }
             guard let (eventTime, slot) = queue.pop() else { break }
             let progress = fastEvent(slot, at: eventTime)
-            if progress != .finished { try await deviceEvent(slot, at: eventTime, after: progress) }
+            if progress != .finished {
+                self.time.set(date(eventTime))
+                try await deviceEvent(slot, at: eventTime, after: progress)
+            }
             if recorder.wantsFlush { try await flush(changesOnly: true) }
         }
         try await flush()
@@ -316,10 +326,14 @@ struct SimulationRun {
         let (ids, platforms) = (fleet.deviceID, fleet.platform)
         let reports = recorder.drain(start: start, heartbeats: !changesOnly, deviceID: { ids[$0] }, platform: { platforms[$0] })
         if !reports.isEmpty { try await store.recordSyncs(reports) }
-        for (slot, walk) in pendingWalks {
+        // Each walk is audited at the instant it happened; then the clock goes back to where the run is.
+        let current = self.time.now()
+        for (slot, walk, at) in pendingWalks {
+            self.time.set(date(at))
             try await store.recordHandoverWalk(deviceID: ids[slot], from: walk.from, to: walk.to, actor: AuditActor("device:\(ids[slot])"))
         }
         pendingWalks.removeAll()
+        self.time.set(current)
         phases["store writes", default: .zero] += started.duration(to: .now)
     }
 

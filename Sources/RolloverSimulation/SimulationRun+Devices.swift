@@ -240,7 +240,7 @@ extension SimulationRun {
     mutating func recordWalk(_ walk: SyncRequest.Walk, slot: Int, at time: Int64) {
         if fleet.recoveredAt[slot] == VirtualFleet.never { fleet.recoveredAt[slot] = time }
         fleet.walkedRecords[slot] += Int32(walk.to - walk.from)
-        pendingWalks.append((slot, walk))
+        pendingWalks.append((slot, walk, time))
     }
 
     mutating func verdict(trust: Int32, host: Int32, at time: Int64) async throws -> ServerTrustEvaluation.Verdict {

@@ -12,7 +12,7 @@ extension PostgresStore {
                   host_name, created_at, from_signing_request)
                 VALUES (\(certificate.sha256), \(ByteBuffer(bytes: certificate.der)), \(certificate.chainPEM), \(certificate.subject),
                   \(Self.seconds(certificate.notBefore)), \(Self.seconds(certificate.notAfter)), \(certificate.state.rawValue),
-                  \(certificate.source.rawValue), \(certificate.privateKeyID), \(certificate.hostName), \(Self.now),
+                  \(certificate.source.rawValue), \(certificate.privateKeyID), \(certificate.hostName), \(self.now),
                   \(Int32(certificate.fromSigningRequest ? 1 : 0)))
                 RETURNING id
                 """)

@@ -85,7 +85,7 @@ extension PostgresStore {
     public func retireDevice(id: Int64, actor: AuditActor) async throws {
         try await transaction { connection in
             let retired = try await self.collect(connection, """
-                UPDATE devices SET retired_at = \(Self.now) WHERE id = \(id) AND retired_at IS NULL RETURNING id
+                UPDATE devices SET retired_at = \(self.now) WHERE id = \(id) AND retired_at IS NULL RETURNING id
                 """)
             guard retired.count == 1 else { throw StoreError(.notFound, "no enrolled device \(id)") }
             try await self.audit(connection, actor, "device.retire", "device", id, nil)
@@ -129,7 +129,7 @@ extension PostgresStore {
     /// Selects `columns` of the active, unretired devices (`d`) whose trust store holds none of `fingerprints`.
     static func unconfirmed(_ columns: String, fingerprints: [String], activeSince: Date, then suffix: String = "") -> PostgresQuery {
         """
-        SELECT \(unescaped: columns) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= \(seconds(activeSince))
+        SELECT \(unescaped: columns) FROM devices d WHERE d.retired_at IS NULL AND d.last_seen_at >= \(Self.seconds(activeSince))
         AND NOT EXISTS (SELECT 1 FROM device_trust t WHERE t.device_id = d.id AND t.sha256 = ANY(\(fingerprints))) \(unescaped: suffix)
         """
     }

@@ -12,7 +12,7 @@ extension PostgresStore {
             guard taken == 0 else { throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
                 INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at, max_uses)
-                VALUES (\(name), \(secretSHA256), \(Self.now), \(expiresAt.map(Self.seconds)), \(maxUses.map(Int64.init))) RETURNING id
+                VALUES (\(name), \(secretSHA256), \(self.now), \(expiresAt.map(Self.seconds)), \(maxUses.map(Int64.init))) RETURNING id
                 """)
             try await self.audit(connection, actor, "enrollment-secret.create", "enrollment-secret", id, name)
             return id
@@ -33,7 +33,7 @@ extension PostgresStore {
     public func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws {
         try await transaction { connection in
             let revoked = try await self.collect(connection, """
-                UPDATE enrollment_secrets SET revoked_at = \(Self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
+                UPDATE enrollment_secrets SET revoked_at = \(self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
                 """)
             guard revoked.count == 1 else { throw StoreError(.notFound, "no active enrollment secret named \"\(name)\"") }
             try await self.audit(connection, actor, "enrollment-secret.revoke", "enrollment-secret", nil, name)

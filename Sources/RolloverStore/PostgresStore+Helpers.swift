@@ -7,7 +7,7 @@ import RolloverCore
 extension PostgresStore {
     static func auditEntry(_ row: PostgresRow) throws -> AuditEntry {
         let (id, at, actor, action, kind, subject, detail) = try row.decode((Int64, Int64, String, String, String?, Int64?, String?).self)
-        return AuditEntry(id: id, at: date(at), actor: actor, action: action, subjectKind: kind, subjectID: subject, detail: detail)
+        return AuditEntry(id: id, at: Self.date(at), actor: actor, action: action, subjectKind: kind, subjectID: subject, detail: detail)
     }
 
     struct DeliveryKey: Hashable {
@@ -100,13 +100,13 @@ extension PostgresStore {
     func audit(_ connection: PostgresConnection, _ actor: AuditActor, _ action: String, _ kind: String?, _ id: Int64?, _ detail: String?) async throws {
         try await connection.query("""
             INSERT INTO audit_log (at, actor, action, subject_kind, subject_id, detail)
-            VALUES (\(Self.now), \(actor.name), \(action), \(kind), \(id), \(detail))
+            VALUES (\(self.now), \(actor.name), \(action), \(kind), \(id), \(detail))
             """, logger: logger)
     }
 
     static func enrollmentSecret(_ row: PostgresRow) throws -> EnrollmentSecretRecord {
         let (id, name, hash, created, expires, revoked, maxUses, uses) = try row.decode((Int64, String, String, Int64, Int64?, Int64?, Int64?, Int64).self)
-        return EnrollmentSecretRecord(id: id, name: name, secretSHA256: hash, createdAt: date(created), expiresAt: expires.map(date),
+        return EnrollmentSecretRecord(id: id, name: name, secretSHA256: hash, createdAt: Self.date(created), expiresAt: expires.map(date),
                                       revokedAt: revoked.map(date), maxUses: maxUses.map { Int($0) }, uses: Int(uses))
     }
 
@@ -115,8 +115,8 @@ extension PostgresStore {
         return StoredCertificate(
             id: try row["id"].decode(Int64.self), sha256: try row["sha256"].decode(String.self),
             der: Array(buffer: try row["der"].decode(ByteBuffer.self)), chainPEM: try row["chain_pem"].decode(String.self),
-            subject: try row["subject"].decode(String.self), notBefore: date(try row["not_before"].decode(Int64.self)),
-            notAfter: date(try row["not_after"].decode(Int64.self)),
+            subject: try row["subject"].decode(String.self), notBefore: Self.date(try row["not_before"].decode(Int64.self)),
+            notAfter: Self.date(try row["not_after"].decode(Int64.self)),
             state: try StoredValue.decode(try row["state"].decode(String.self), table: "certificates", column: "state", row: try row["id"].decode(Int64.self)),
             source: try StoredValue.decode(try row["source"].decode(String.self), table: "certificates", column: "source", row: try row["id"].decode(Int64.self)),
             privateKeyID: try row["private_key_id"].decode(Int64?.self), hostName: try row["host_name"].decode(String?.self),
@@ -129,8 +129,8 @@ extension PostgresStore {
             id: try row["id"].decode(Int64.self), certificateID: try row["certificate_id"].decode(Int64?.self),
             preset: try row["preset"].decode(String.self),
             state: try StoredValue.decode(try row["state"].decode(String.self), table: "rollovers", column: "state", row: try row["id"].decode(Int64.self)),
-            createdAt: date(try row["created_at"].decode(Int64.self)), hostName: try row["host_name"].decode(String?.self),
-            checkAt: date(try row["check_at"].decode(Int64.self)), deadline: date(try row["deadline_at"].decode(Int64.self)),
+            createdAt: Self.date(try row["created_at"].decode(Int64.self)), hostName: try row["host_name"].decode(String?.self),
+            checkAt: Self.date(try row["check_at"].decode(Int64.self)), deadline: Self.date(try row["deadline_at"].decode(Int64.self)),
             extensions: try row["extensions"].decode(Int.self), heldAt: try row["held_at"].decode(Int64?.self).map(date),
             completedAt: try row["completed_at"].decode(Int64?.self).map(date),
             addresses: StoreSchema.addresses(try row["addresses"].decode(String?.self)))
@@ -142,7 +142,7 @@ extension PostgresStore {
             id: try row["id"].decode(Int64.self), name: try row["name"].decode(String.self),
             platform: try StoredValue.decode(try row["platform"].decode(String.self), table: "devices", column: "platform", row: try row["id"].decode(Int64.self)),
             tokenSHA256: try row["token_sha256"].decode(String.self), agentVersion: try row["agent_version"].decode(String?.self),
-            enrolledAt: date(try row["enrolled_at"].decode(Int64.self)), lastSeenAt: try row["last_seen_at"].decode(Int64?.self).map(date),
+            enrolledAt: Self.date(try row["enrolled_at"].decode(Int64.self)), lastSeenAt: try row["last_seen_at"].decode(Int64?.self).map(date),
             retiredAt: try row["retired_at"].decode(Int64?.self).map(date),
             handoverSequence: try row["handover_sequence"].decode(Int64?.self).map { Int($0) })
     }
@@ -155,7 +155,7 @@ extension PostgresStore {
             masterKeyID: try row["master_key_id"].decode(String.self))
     }
 
-    static var now: Int64 { SQLiteStore.now }
+    var now: Int64 { Self.seconds(time.now()) }
     static func seconds(_ date: Date) -> Int64 { SQLiteStore.seconds(date) }
     static func date(_ seconds: Int64) -> Date { SQLiteStore.date(seconds) }
 }

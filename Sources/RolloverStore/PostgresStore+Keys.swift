@@ -15,7 +15,7 @@ extension PostgresStore {
             }
             let id = try await self.single(Int64.self, connection, """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
-                VALUES (\(key.publicKeySHA256), \(key.algorithm), \(key.purpose), \(ByteBuffer(bytes: key.sealed)), \(key.masterKeyID), \(Self.now))
+                VALUES (\(key.publicKeySHA256), \(key.algorithm), \(key.purpose), \(ByteBuffer(bytes: key.sealed)), \(key.masterKeyID), \(self.now))
                 RETURNING id
                 """)
             try await self.audit(connection, actor, "private-key.create", "private-key", id, "\(key.algorithm) for \(key.purpose)")

@@ -34,7 +34,7 @@ extension PostgresStore {
             let taken = try await self.single(Int64.self, connection, "SELECT count(*) FROM admin_tokens WHERE name = \(name)")
             guard taken == 0 else { throw StoreError(.conflict, "an admin token named \"\(name)\" exists already") }
             let id = try await self.single(Int64.self, connection, """
-                INSERT INTO admin_tokens (name, token_sha256, created_at) VALUES (\(name), \(tokenSHA256), \(Self.now)) RETURNING id
+                INSERT INTO admin_tokens (name, token_sha256, created_at) VALUES (\(name), \(tokenSHA256), \(self.now)) RETURNING id
                 """)
             try await self.audit(connection, actor, "admin-token.create", "admin-token", id, name)
             return id
@@ -57,7 +57,7 @@ extension PostgresStore {
             guard names.contains(name) else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             guard names.count > 1 else { throw AdminTokenRefusal.lastToken(name) }
             let revoked = try await self.collect(connection, """
-                UPDATE admin_tokens SET revoked_at = \(Self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
+                UPDATE admin_tokens SET revoked_at = \(self.now) WHERE name = \(name) AND revoked_at IS NULL RETURNING id
                 """)
             guard revoked.count == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             try await self.audit(connection, actor, "admin-token.revoke", "admin-token", nil, name)

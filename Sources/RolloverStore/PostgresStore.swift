@@ -10,9 +10,12 @@ public final class PostgresStore: Store {
     let client: PostgresClient
     let runner: Task<Void, Never>
     let logger = Logger(label: "rollover.store.postgres")
+    /// What "now" is for every time the store stamps itself.
+    let time: TimeSource
 
     /// `postgres://user[:password]@host[:port]/database`; TLS is off (loopback or a trusted network).
-    public init(url: String) throws {
+    public init(url: String, time: TimeSource = .system) throws {
+        self.time = time
         let endpoint = try Self.endpoint(url)
         let configuration = PostgresClient.Configuration(
             host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password, database: endpoint.database, tls: .disable)

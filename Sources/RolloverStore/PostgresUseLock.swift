@@ -18,9 +18,10 @@ public final class PostgresUseLock: Sendable {
             configuration: .init(host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password,
                                  database: endpoint.database, tls: .disable),
             id: 1, logger: logger)
-        let deadline = Date().addingTimeInterval(timeout)
+        // A wait, not a time anything is stamped with: the monotonic clock.
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeout * 1000)))
         while try await !Self.ask("SELECT pg_try_advisory_lock_shared(\(Self.key))", connection, logger) {
-            guard Date() < deadline else {
+            guard ContinuousClock.now < deadline else {
                 throw StoreError(.conflict, "the store is locked by a master key rotation; try again when it is done", specificCode: "store-locked")
             }
             try await Task.sleep(for: .milliseconds(100))

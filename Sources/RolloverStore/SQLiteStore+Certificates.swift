@@ -11,11 +11,11 @@ extension SQLiteStore {
                 """, arguments: [
                     certificate.sha256, Data(certificate.der), certificate.chainPEM, certificate.subject,
                     Self.seconds(certificate.notBefore), Self.seconds(certificate.notAfter), certificate.state.rawValue,
-                    certificate.source.rawValue, certificate.privateKeyID, certificate.hostName, Self.now,
+                    certificate.source.rawValue, certificate.privateKeyID, certificate.hostName, self.now,
                     certificate.fromSigningRequest ? 1 : 0,
                 ])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor, "certificate.add", "certificate", id, "\(certificate.source.rawValue) \(certificate.subject) \(certificate.sha256)")
+            try self.audit(db, actor, "certificate.add", "certificate", id, "\(certificate.source.rawValue) \(certificate.subject) \(certificate.sha256)")
             return id
         }
     }
@@ -32,17 +32,17 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "UPDATE certificates SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no certificate \(id)") }
-            try Self.audit(db, actor, "certificate.state", "certificate", id, state.rawValue)
+            try self.audit(db, actor, "certificate.state", "certificate", id, state.rawValue)
         }
     }
 
     public func activateCertificate(id: Int64, actor: AuditActor) async throws {
-        try await write { db in try Self.activateCertificate(db, id: id, actor: actor) }
+        try await write { db in try self.activateCertificate(db, id: id, actor: actor) }
     }
 
     /// Makes a staged or reserve certificate active (its activation time cleared) and retires the active one of the
     /// same host name; shared by `activateCertificate` and `completeRollover`.
-    static func activateCertificate(_ db: Database, id: Int64, actor: AuditActor) throws {
+    func activateCertificate(_ db: Database, id: Int64, actor: AuditActor) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT host_name, state, source FROM certificates WHERE id = ?", arguments: [id]) else {
             throw StoreError(.notFound, "no certificate \(id)")
         }

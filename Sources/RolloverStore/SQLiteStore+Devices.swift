@@ -43,7 +43,7 @@ extension SQLiteStore {
                 }
             }
             let names = devices.count == 1 ? devices[0].name : "\(devices.count) devices"
-            try Self.audit(db, actor, "device.enroll", "device", ids.first, names)
+            try self.audit(db, actor, "device.enroll", "device", ids.first, names)
             return ids
         }
     }
@@ -71,9 +71,9 @@ extension SQLiteStore {
 
     public func retireDevice(id: Int64, actor: AuditActor) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE devices SET retired_at = ? WHERE id = ? AND retired_at IS NULL", arguments: [Self.now, id])
+            try db.execute(sql: "UPDATE devices SET retired_at = ? WHERE id = ? AND retired_at IS NULL", arguments: [self.now, id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no enrolled device \(id)") }
-            try Self.audit(db, actor, "device.retire", "device", id, nil)
+            try self.audit(db, actor, "device.retire", "device", id, nil)
         }
     }
 
@@ -104,7 +104,7 @@ extension SQLiteStore {
                          arguments: [deviceID]).map { row in
             try DeviceDelivery(rolloverID: row["rollover_id"], state: StoredValue.decode(row["state"], table: "deliveries", column: "state", row: nil),
                                reason: row["reason"],
-                           attempts: row["attempts"], updatedAt: date(row["updated_at"]))
+                           attempts: row["attempts"], updatedAt: Self.date(row["updated_at"]))
         }
     }
 
@@ -126,7 +126,7 @@ extension SQLiteStore {
     /// Active, unretired devices (`d`) whose trust store holds none of `fingerprints`.
     static func unconfirmed(fingerprints: [String], activeSince: Date) -> (String, StatementArguments) {
         let marks = Array(repeating: "?", count: max(fingerprints.count, 1)).joined(separator: ", ")
-        var arguments: [(any DatabaseValueConvertible)?] = [seconds(activeSince)]
+        var arguments: [(any DatabaseValueConvertible)?] = [Self.seconds(activeSince)]
         arguments += fingerprints.isEmpty ? [""] : fingerprints
         return ("""
             d.retired_at IS NULL AND d.last_seen_at >= ?

@@ -10,9 +10,9 @@ extension SQLiteStore {
                 throw StoreError(.conflict, "an enrollment secret named \"\(name)\" exists already")
             }
             try db.execute(sql: "INSERT INTO enrollment_secrets (name, secret_sha256, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, secretSHA256, Self.now, expiresAt.map(Self.seconds), maxUses])
+                           arguments: [name, secretSHA256, self.now, expiresAt.map(Self.seconds), maxUses])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor, "enrollment-secret.create", "enrollment-secret", id, name)
+            try self.audit(db, actor, "enrollment-secret.create", "enrollment-secret", id, name)
             return id
         }
     }
@@ -32,9 +32,9 @@ extension SQLiteStore {
 
     public func revokeEnrollmentSecret(name: String, actor: AuditActor) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE enrollment_secrets SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
+            try db.execute(sql: "UPDATE enrollment_secrets SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active enrollment secret named \"\(name)\"") }
-            try Self.audit(db, actor, "enrollment-secret.revoke", "enrollment-secret", nil, name)
+            try self.audit(db, actor, "enrollment-secret.revoke", "enrollment-secret", nil, name)
         }
     }
 }

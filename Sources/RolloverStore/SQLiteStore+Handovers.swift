@@ -4,11 +4,11 @@ import RolloverCore
 
 extension SQLiteStore {
     /// Inside an activation's transaction: the record, refused unless it follows its host's newest one.
-    static func insertHandoverRecord(_ db: Database, _ record: StoredHandoverRecord, actor: AuditActor) throws {
+    func insertHandoverRecord(_ db: Database, _ record: StoredHandoverRecord, actor: AuditActor) throws {
         let latest = try Int.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM handover_records WHERE host = ?", arguments: [record.host]) ?? 0
         guard record.sequence == latest + 1 else { throw StoredHandoverRecord.outOfSequence(record, latest: latest) }
         try db.execute(sql: "INSERT INTO handover_records (host, sequence, rollover_id, issued_at, document) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [record.host, record.sequence, record.rolloverID, seconds(record.issuedAt), record.document])
+                       arguments: [record.host, record.sequence, record.rolloverID, Self.seconds(record.issuedAt), record.document])
         try audit(db, actor, "handover.record", "rollover", record.rolloverID, record.auditDetail)
     }
 
@@ -33,14 +33,14 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "DELETE FROM handover_records WHERE issued_at < ?", arguments: [Self.seconds(date)])
             let deleted = db.changesCount
-            if deleted > 0 { try Self.audit(db, actor, "handover.prune", nil, nil, StoredHandoverRecord.pruneDetail(deleted, before: date)) }
+            if deleted > 0 { try self.audit(db, actor, "handover.prune", nil, nil, StoredHandoverRecord.pruneDetail(deleted, before: date)) }
             return deleted
         }
     }
 
     public func recordHandoverWalk(deviceID: Int64, from: Int, to: Int, actor: AuditActor) async throws {
         try await write { db in
-            try Self.audit(db, actor, "device.recover", "device", deviceID, StoredHandoverRecord.walkDetail(from: from, to: to))
+            try self.audit(db, actor, "device.recover", "device", deviceID, StoredHandoverRecord.walkDetail(from: from, to: to))
         }
     }
 

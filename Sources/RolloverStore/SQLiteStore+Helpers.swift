@@ -31,11 +31,11 @@ extension SQLiteStore {
     }
 
     static func auditEntry(_ row: Row) -> AuditEntry {
-        AuditEntry(id: row["id"], at: date(row["at"]), actor: row["actor"], action: row["action"], subjectKind: row["subject_kind"],
+        AuditEntry(id: row["id"], at: Self.date(row["at"]), actor: row["actor"], action: row["action"], subjectKind: row["subject_kind"],
                    subjectID: row["subject_id"], detail: row["detail"])
     }
 
-    static func audit(_ db: Database, _ actor: AuditActor, _ action: String, _ kind: String?, _ id: Int64?, _ detail: String?) throws {
+    func audit(_ db: Database, _ actor: AuditActor, _ action: String, _ kind: String?, _ id: Int64?, _ detail: String?) throws {
         try db.execute(sql: "INSERT INTO audit_log (at, actor, action, subject_kind, subject_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [now, actor.name, action, kind, id, detail])
     }
@@ -48,7 +48,7 @@ extension SQLiteStore {
     static func certificate(_ row: Row) throws -> StoredCertificate {
         try StoredCertificate(
             id: row["id"], sha256: row["sha256"], der: Array(row["der"] as Data), chainPEM: row["chain_pem"], subject: row["subject"],
-            notBefore: date(row["not_before"]), notAfter: date(row["not_after"]),
+            notBefore: Self.date(row["not_before"]), notAfter: Self.date(row["not_after"]),
             state: StoredValue.decode(row["state"], table: "certificates", column: "state", row: row["id"]),
             source: StoredValue.decode(row["source"], table: "certificates", column: "source", row: row["id"]),
             privateKeyID: row["private_key_id"], hostName: row["host_name"], fromSigningRequest: (row["from_signing_request"] as Int) != 0)
@@ -57,26 +57,26 @@ extension SQLiteStore {
     static func rollover(_ row: Row) throws -> RolloverRecord {
         try RolloverRecord(
             id: row["id"], certificateID: row["certificate_id"], preset: row["preset"],
-            state: StoredValue.decode(row["state"], table: "rollovers", column: "state", row: row["id"]), createdAt: date(row["created_at"]), hostName: row["host_name"],
-            checkAt: date(row["check_at"]), deadline: date(row["deadline_at"]), extensions: row["extensions"],
+            state: StoredValue.decode(row["state"], table: "rollovers", column: "state", row: row["id"]), createdAt: Self.date(row["created_at"]), hostName: row["host_name"],
+            checkAt: Self.date(row["check_at"]), deadline: Self.date(row["deadline_at"]), extensions: row["extensions"],
             heldAt: (row["held_at"] as Int64?).map(date), completedAt: (row["completed_at"] as Int64?).map(date),
             addresses: StoreSchema.addresses(row["addresses"]))
     }
 
     static func enrollmentSecret(_ row: Row) -> EnrollmentSecretRecord {
-        EnrollmentSecretRecord(id: row["id"], name: row["name"], secretSHA256: row["secret_sha256"], createdAt: date(row["created_at"]),
+        EnrollmentSecretRecord(id: row["id"], name: row["name"], secretSHA256: row["secret_sha256"], createdAt: Self.date(row["created_at"]),
                                expiresAt: (row["expires_at"] as Int64?).map(date), revokedAt: (row["revoked_at"] as Int64?).map(date),
                                maxUses: row["max_uses"], uses: row["uses"])
     }
 
     static func device(_ row: Row) throws -> DeviceRecord {
         try DeviceRecord(id: row["id"], name: row["name"], platform: StoredValue.decode(row["platform"], table: "devices", column: "platform", row: row["id"]),
-                     tokenSHA256: row["token_sha256"], agentVersion: row["agent_version"], enrolledAt: date(row["enrolled_at"]),
+                     tokenSHA256: row["token_sha256"], agentVersion: row["agent_version"], enrolledAt: Self.date(row["enrolled_at"]),
                      lastSeenAt: (row["last_seen_at"] as Int64?).map(date), retiredAt: (row["retired_at"] as Int64?).map(date),
                      handoverSequence: (row["handover_sequence"] as Int64?).map { Int($0) })
     }
 
-    static var now: Int64 { seconds(Date()) }
+    var now: Int64 { Self.seconds(time.now()) }
     /// Whole seconds since 1970, clamped to `Int64` (a date far outside it, or NaN, must not trap a write).
     static func seconds(_ date: Date) -> Int64 {
         let value = date.timeIntervalSince1970.rounded(.down)

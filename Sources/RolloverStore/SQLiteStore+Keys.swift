@@ -11,9 +11,9 @@ extension SQLiteStore {
             try db.execute(sql: """
                 INSERT INTO private_keys (public_key_sha256, algorithm, purpose, sealed, master_key_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [key.publicKeySHA256, key.algorithm, key.purpose, Data(key.sealed), key.masterKeyID, Self.now])
+                """, arguments: [key.publicKeySHA256, key.algorithm, key.purpose, Data(key.sealed), key.masterKeyID, self.now])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor, "private-key.create", "private-key", id, "\(key.algorithm) for \(key.purpose)")
+            try self.audit(db, actor, "private-key.create", "private-key", id, "\(key.algorithm) for \(key.purpose)")
             return id
         }
     }
@@ -49,7 +49,7 @@ extension SQLiteStore {
                                arguments: [Data(key.sealed), key.masterKeyID, id])
             }
             let master = keys.values.first?.masterKeyID ?? "-"
-            try Self.audit(db, actor, "master-key.rotate", nil, nil, "\(keys.count) keys re-sealed under master key \(master)")
+            try self.audit(db, actor, "master-key.rotate", nil, nil, "\(keys.count) keys re-sealed under master key \(master)")
         }
     }
 
@@ -57,7 +57,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "DELETE FROM private_keys WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no private key \(id)") }
-            try Self.audit(db, actor, "private-key.delete", "private-key", id, nil)
+            try self.audit(db, actor, "private-key.delete", "private-key", id, nil)
         }
     }
 }

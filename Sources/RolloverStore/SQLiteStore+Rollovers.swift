@@ -5,7 +5,7 @@ import RolloverCore
 extension SQLiteStore {
     public func insertRollover(_ rollover: NewRollover, artifacts: [TrustArtifactRecord], actor: AuditActor) async throws -> Int64 {
         try await write { db in
-            let id = try Self.insertRollover(db, rollover, actor: actor)
+            let id = try self.insertRollover(db, rollover, actor: actor)
             for artifact in artifacts {
                 // Already current (standing material, or another rollover's): devices hold it or are getting it.
                 guard try Int.fetchOne(db, sql: "SELECT count(*) FROM trust_artifacts WHERE sha256 = ? AND withdrawn_at IS NULL",
@@ -13,14 +13,14 @@ extension SQLiteStore {
                 else { continue }
                 var tracked = artifact
                 tracked.rolloverID = id
-                _ = try Self.insertTrustArtifact(db, tracked, actor: actor)
+                _ = try self.insertTrustArtifact(db, tracked, actor: actor)
             }
             return id
         }
     }
 
     /// The rollover row, a pending delivery per unretired device, the counts, and a reserve target's activation time.
-    static func insertRollover(_ db: Database, _ rollover: NewRollover, actor: AuditActor) throws -> Int64 {
+    func insertRollover(_ db: Database, _ rollover: NewRollover, actor: AuditActor) throws -> Int64 {
         var host = rollover.hostName
         var detail = rollover.preset
         if let target = rollover.certificateID {
@@ -38,16 +38,16 @@ extension SQLiteStore {
             detail += " for certificate \(target)"
             if let reserveUntil = rollover.reserveUntil {
                 try db.execute(sql: "UPDATE certificates SET state = 'reserve', activates_at = ? WHERE id = ? AND state IN ('staged', 'reserve')",
-                               arguments: [seconds(reserveUntil), target])
+                               arguments: [Self.seconds(reserveUntil), target])
                 guard db.changesCount == 1 else { throw StoreError(.conflict, "certificate \(target) can no longer become a reserve") }
                 detail += ", reserve activating \(StoreSchema.iso(reserveUntil))"
             }
         }
-        let at = seconds(rollover.createdAt)
+        let at = Self.seconds(rollover.createdAt)
         try db.execute(sql: """
             INSERT INTO rollovers (certificate_id, preset, state, created_at, host_name, check_at, deadline_at, addresses)
             VALUES (?, ?, 'open', ?, ?, ?, ?, ?)
-            """, arguments: [rollover.certificateID, rollover.preset, at, host, seconds(rollover.checkAt), seconds(rollover.deadline),
+            """, arguments: [rollover.certificateID, rollover.preset, at, host, Self.seconds(rollover.checkAt), Self.seconds(rollover.deadline),
                              StoreSchema.joined(addresses: rollover.addresses)])
         let id = db.lastInsertedRowID
         try db.execute(sql: "INSERT INTO deliveries (rollover_id, device_id, state, updated_at) SELECT ?, id, 0, ? FROM devices WHERE retired_at IS NULL",
@@ -78,7 +78,7 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE rollovers SET check_at = ?, extensions = ?, held_at = ? WHERE id = ? AND state = 'open'",
                            arguments: [Self.seconds(checkAt), extensions, heldAt.map(Self.seconds), id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no open rollover \(id)") }
-            try Self.audit(db, actor, heldAt == nil ? "rollover.extend" : "rollover.hold", "rollover", id, detail)
+            try self.audit(db, actor, heldAt == nil ? "rollover.extend" : "rollover.hold", "rollover", id, detail)
         }
     }
 
@@ -86,10 +86,10 @@ extension SQLiteStore {
         try await write { db in
             let target = try Self.openRollover(db, id: id, doing: "activated")
             guard let target else { throw StoreError(.conflict, "rollover \(id) has no target certificate to activate") }
-            if let handover { try Self.insertHandoverRecord(db, handover, actor: actor) }
-            try Self.activateCertificate(db, id: target, actor: actor)
+            if let handover { try self.insertHandoverRecord(db, handover, actor: actor) }
+            try self.activateCertificate(db, id: target, actor: actor)
             try db.execute(sql: "UPDATE rollovers SET state = 'completed', completed_at = ? WHERE id = ?", arguments: [Self.seconds(date), id])
-            try Self.audit(db, actor, "rollover.activate", "rollover", id, detail)
+            try self.audit(db, actor, "rollover.activate", "rollover", id, detail)
         }
     }
 
@@ -106,7 +106,7 @@ extension SQLiteStore {
             }
             try db.execute(sql: "UPDATE trust_artifacts SET withdrawn_at = ? WHERE rollover_id = ? AND withdrawn_at IS NULL", arguments: [at, id])
             detail.append("\(db.changesCount) trust artifact(s) withdrawn")
-            try Self.audit(db, actor, "rollover.cancel", "rollover", id, detail.joined(separator: ", "))
+            try self.audit(db, actor, "rollover.cancel", "rollover", id, detail.joined(separator: ", "))
         }
     }
 
@@ -152,19 +152,19 @@ extension SQLiteStore {
             else { throw StoreError(.conflict, "that certificate is in the trust material already") }
             var stored = artifact
             if tracked {
-                stored.rolloverID = try Self.insertRollover(db, NewRollover(certificateID: nil, preset: "trust", createdAt: artifact.addedAt,
+                stored.rolloverID = try self.insertRollover(db, NewRollover(certificateID: nil, preset: "trust", createdAt: artifact.addedAt,
                                                                             checkAt: artifact.addedAt, deadline: artifact.addedAt), actor: actor)
             }
-            return try Self.insertTrustArtifact(db, stored, actor: actor)
+            return try self.insertTrustArtifact(db, stored, actor: actor)
         }
     }
 
-    static func insertTrustArtifact(_ db: Database, _ artifact: TrustArtifactRecord, actor: AuditActor) throws -> TrustArtifactRecord {
+    func insertTrustArtifact(_ db: Database, _ artifact: TrustArtifactRecord, actor: AuditActor) throws -> TrustArtifactRecord {
         var stored = artifact
         try db.execute(sql: """
             INSERT INTO trust_artifacts (sha256, der, subject, not_after, role, rollover_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [stored.sha256, Data(stored.der), stored.subject, seconds(stored.notAfter), stored.role.rawValue,
-                             stored.rolloverID, seconds(stored.addedAt)])
+            """, arguments: [stored.sha256, Data(stored.der), stored.subject, Self.seconds(stored.notAfter), stored.role.rawValue,
+                             stored.rolloverID, Self.seconds(stored.addedAt)])
         stored.id = db.lastInsertedRowID
         stored.withdrawnAt = nil
         try audit(db, actor, "trust.add", "trust-artifact", stored.id, "\(stored.role.rawValue) \(stored.subject) sha256 \(stored.sha256)")
@@ -194,7 +194,7 @@ extension SQLiteStore {
                 try db.execute(sql: "UPDATE rollovers SET state = 'cancelled', completed_at = ? WHERE id = ? AND state = 'open'",
                                arguments: [Self.seconds(date), rollover])
             }
-            try Self.audit(db, actor, "trust.withdraw", "trust-artifact", row["id"], "sha256 \(sha256)")
+            try self.audit(db, actor, "trust.withdraw", "trust-artifact", row["id"], "sha256 \(sha256)")
         }
     }
 }

@@ -7,7 +7,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                            arguments: [key, value])
-            try Self.audit(db, actor, "setting.change", "setting", nil, "\(key) = \(value)")
+            try self.audit(db, actor, "setting.change", "setting", nil, "\(key) = \(value)")
         }
     }
 
@@ -27,9 +27,9 @@ extension SQLiteStore {
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE name = ?", arguments: [name]) == 0 else {
                 throw StoreError(.conflict, "an admin token named \"\(name)\" exists already")
             }
-            try db.execute(sql: "INSERT INTO admin_tokens (name, token_sha256, created_at) VALUES (?, ?, ?)", arguments: [name, tokenSHA256, Self.now])
+            try db.execute(sql: "INSERT INTO admin_tokens (name, token_sha256, created_at) VALUES (?, ?, ?)", arguments: [name, tokenSHA256, self.now])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor, "admin-token.create", "admin-token", id, name)
+            try self.audit(db, actor, "admin-token.create", "admin-token", id, name)
             return id
         }
     }
@@ -45,12 +45,12 @@ extension SQLiteStore {
 
     public func revokeAdminToken(name: String, actor: AuditActor) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Self.now, name])
+            try db.execute(sql: "UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [self.now, name])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no active admin token named \"\(name)\"") }
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL") ?? 0 > 0 else {
                 throw AdminTokenRefusal.lastToken(name)   // thrown inside the transaction: the revocation is rolled back
             }
-            try Self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
+            try self.audit(db, actor, "admin-token.revoke", "admin-token", nil, name)
         }
     }
 

@@ -10,7 +10,7 @@ extension SQLiteStore {
                 """, arguments: [request.privateKeyID, request.subject, request.addresses.joined(separator: "\n"), request.pem,
                                  Self.seconds(request.createdAt)])
             let id = db.lastInsertedRowID
-            try Self.audit(db, actor, "signing-request.create", "signing-request", id, request.subject)
+            try self.audit(db, actor, "signing-request.create", "signing-request", id, request.subject)
             return id
         }
     }
@@ -36,7 +36,7 @@ extension SQLiteStore {
             try db.execute(sql: """
                 DELETE FROM private_keys WHERE id = ? AND NOT EXISTS (SELECT 1 FROM certificates WHERE private_key_id = ?)
                 """, arguments: [keyID, keyID])
-            try Self.audit(db, actor, "signing-request.delete", "signing-request", id, nil)
+            try self.audit(db, actor, "signing-request.delete", "signing-request", id, nil)
         }
     }
 }

@@ -60,7 +60,7 @@ extension SQLiteStore {
                                arguments: [count, rollover, DeliveryState.retrying.rawValue])
             }
             let scope = [rolloverID.map { "rollover \($0)" }, deviceID.map { "device \($0)" }].compactMap { $0 }.joined(separator: ", ")
-            try Self.audit(db, actor, "delivery.retry", deviceID == nil ? "rollover" : "device", deviceID ?? rolloverID,
+            try self.audit(db, actor, "delivery.retry", deviceID == nil ? "rollover" : "device", deviceID ?? rolloverID,
                            "\(total) failed deliveries (\(scope.isEmpty ? "all" : scope))")
             return total
         }

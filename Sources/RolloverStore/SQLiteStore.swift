@@ -6,8 +6,11 @@ import RolloverCore
 /// wait for the writer. Each method is one transaction.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// What "now" is for every time the store stamps itself.
+    let time: TimeSource
 
-    public init(path: String) throws {
+    public init(path: String, time: TimeSource = .system) throws {
+        self.time = time
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true

@@ -60,7 +60,7 @@ struct SigningRequestCommand: AsyncParsableCommand {
             // Refused before the key is made: a path that cannot take the request changes nothing in the store.
             if let out { try AtomicFile.checkTarget(out) }
             let context = try await store.open()
-            let request = try await SigningRequestService(context).create(subject: subject, addresses: parsed, keyType: keyType)
+            let request = try await SigningRequestService(context).create(subject: subject, addresses: parsed, keyType: keyType, now: Date())
             if let out {
                 try AtomicFile.write(Array(request.pem.utf8), to: out, mode: 0o644)
             }

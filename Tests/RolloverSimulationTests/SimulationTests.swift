@@ -1,5 +1,6 @@
 import Foundation
 import RolloverCore
+import RolloverStore
 import Testing
 @testable import RolloverSimulation
 
@@ -99,6 +100,27 @@ struct SimulationTests {
         #expect((report.deliveryCounts["installed"] ?? 0) > 150)
         #expect(report.alerts.isEmpty)
         #expect(report.consistency.isEmpty, "\(report.consistency)")
+    }
+
+    @Test("a simulated run's audit log holds only virtual times: the activation is audited on its virtual day")
+    func auditInVirtualTime() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rollover-sim-audit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let report = try await Simulation.run(Self.options(.reserve, devices: 60, days: 14) {
+            $0.reserveDelay = 10 * 86_400
+            $0.dataFolder = folder.path
+        })
+        let start = try #require(report.startedAt)
+        let activated = try #require(report.rollover?.activatedDay)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("rollover.sqlite").path)
+        let audit = try await store.auditLog(limit: 100_000)
+        try await store.close()
+        #expect(!audit.isEmpty)
+        let end = start.addingTimeInterval(report.days * 86_400)
+        #expect(audit.allSatisfy { $0.at >= start && $0.at <= end }, "\(audit.filter { $0.at < start || $0.at > end }.prefix(3))")
+        let activation = try #require(audit.first { $0.action == "rollover.activate" })
+        #expect(abs(activation.at.timeIntervalSince(start) - activated * 86_400) <= 1, "audited at \(activation.at), activated on day \(activated)")
     }
 
     @Test("automatic reissue: the lifecycle issues the reserve itself and activates it a day before the live certificate expires, cutting off no one")

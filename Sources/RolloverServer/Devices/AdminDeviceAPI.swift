@@ -52,7 +52,7 @@ struct AdminDeviceAPI: Sendable {
                 TrustArtifactRecord(sha256: ParsedCertificate.sha256Fingerprint(of: der), der: der, subject: certificate.subject.description,
                                     notAfter: certificate.notValidAfter, role: body.role ?? .anchor, addedAt: Date()),
                 tracked: true, actor: try requestContext.requireActor())
-            try await material.reload()
+            try await material.reload(now: Date())
             return TrustArtifactSummary(artifact)
         }
         admin.delete("trust/{sha256}") { _, requestContext in
@@ -61,7 +61,7 @@ struct AdminDeviceAPI: Sendable {
                 throw APIError(.conflict, "anchor-in-use", "the active server certificate is trusted through this certificate; withdrawing it would cut devices off")
             }
             try await context.store.withdrawTrustArtifact(sha256: sha256, at: Date(), actor: try requestContext.requireActor())
-            try await material.reload()
+            try await material.reload(now: Date())
             return Response(status: .noContent)
         }
         admin.get("trust/export") { request, _ in
@@ -131,7 +131,7 @@ struct AdminDeviceAPI: Sendable {
         _ = try await context.store.insertEnrollmentSecret(name: name, secretSHA256: hash, expiresAt: expiresAt, maxUses: maxUses, actor: actor)
         // The whole current state, not only the standing anchors: a device must verify the certificate served now (an
         // enterprise one, a pinned leaf) and, once it is replaced, the handover records its key signs.
-        let snapshot = try await material.reload()
+        let snapshot = try await material.reload(now: Date())
         let current = snapshot.items.map(\.item)
         return EnrollmentSecretCreated(name: name, secret: secret, expiresAt: ISO8601DateFormatter().string(from: expiresAt),
                                        anchors: current.filter { $0.role == .anchor }, pins: current.filter { $0.role == .pin },

@@ -38,7 +38,7 @@ struct DeviceAPI: Sendable {
         guard let id = try await context.store.insertDevices([device], deliveryState: .delivered,
                                                              actor: AuditActor("enrollment-secret:\(secret.name)")).first
         else { throw APIError(.internalServerError, "enrollment-failed", "the device was not recorded") }
-        let snapshot = try await material.snapshot()
+        let snapshot = try await material.snapshot(now: Date())
         return EnrollResponse(deviceID: id, deviceToken: token, syncPeriodSeconds: snapshot.syncPeriod,
                               trust: DeviceSync.enrollment(snapshot: snapshot, now: now, nextSync: Self.jittered(snapshot.syncPeriod),
                                                            host: RequestHost.name(request)))
@@ -65,7 +65,7 @@ struct DeviceAPI: Sendable {
         else { throw APIError.badRequest("held and results take at most 1000 SHA-256 fingerprints (64 hex digits) each") }
 
         let now = Date()
-        let snapshot = try await material.snapshot()
+        let snapshot = try await material.snapshot(now: Date())
         let (response, report) = DeviceSync.answer(
             body, deviceID: device.id, deliveries: state.deliveries, previouslyHeld: Set(state.held), snapshot: snapshot, now: now,
             nextSync: Self.jittered(snapshot.syncPeriod), host: RequestHost.name(request))

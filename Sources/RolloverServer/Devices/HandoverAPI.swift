@@ -25,7 +25,7 @@ struct HandoverAPI: Sendable {
         guard afterText.utf8.count <= 12, afterText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let after = Int(afterText) else {
             throw APIError(.badRequest, "invalid-sequence", "after is the sequence number the device is at: a whole number of at most 12 digits")
         }
-        return try await HandoverPage.answer(host: host, after: after, snapshot: try await material.snapshot(), store: context.store)
+        return try await HandoverPage.answer(host: host, after: after, snapshot: try await material.snapshot(now: Date()), store: context.store)
     }
 }
 

@@ -26,7 +26,7 @@ struct RolloverChanges: Sendable {
                                                                          addresses: addresses, confirm: confirm, now: Date(), prove: prove)
         }
         if let activation = started.activation { try await install(activation) }
-        try await material.reload()
+        try await material.reload(now: Date())
         scheduler.poke()
         return StartedRollover(rollover: RolloverSummary(started.rollover, counts: try await context.store.deliveryCounts(rolloverID: started.rollover.id)),
                                warnings: started.warnings, activated: started.activation != nil, devicesAtRisk: started.devicesAtRisk)
@@ -37,13 +37,13 @@ struct RolloverChanges: Sendable {
             try await RolloverOperations(context.acting(as: actor)).proceed(rolloverID: rolloverID, confirm: confirm, now: Date(), prove: prove)
         }
         try await install(activation)
-        try await material.reload()
+        try await material.reload(now: Date())
         scheduler.poke()
     }
 
     func cancel(rolloverID: Int64, actor: AuditActor) async throws {
         try await RolloverOperations(context.acting(as: actor)).cancel(rolloverID: rolloverID, now: Date())
-        try await material.reload()
+        try await material.reload(now: Date())
         scheduler.poke()
     }
 
